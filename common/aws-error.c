@@ -1,0 +1,2 @@
+/* SPDX-License-Identifier: MIT */
+/* aws-error.c: placeholder until the module lands. */

@@ -1,0 +1,2 @@
+/* SPDX-License-Identifier: MIT */
+/* credentials.c: placeholder until the module lands. */

@@ -1,0 +1,2 @@
+/* SPDX-License-Identifier: MIT */
+/* http.c: placeholder until the module lands. */

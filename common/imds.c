@@ -1,0 +1,2 @@
+/* SPDX-License-Identifier: MIT */
+/* imds.c: placeholder until the module lands. */

@@ -1,0 +1,2 @@
+/* SPDX-License-Identifier: MIT */
+/* config.c: placeholder until the module lands. */

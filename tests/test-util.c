@@ -1,0 +1,108 @@
+/* SPDX-License-Identifier: MIT */
+/* test-util.c: the generic helpers: timestamps, string vectors, hex, capped file reads. */
+
+#include <fcntl.h>
+#include <stdio.h>
+#include <unistd.h>
+
+#include "common/util.h"
+#include "tests/test.h"
+
+static void test_iso8601(void)
+{
+        char buf[ISO8601_MAX];
+        usec_t t;
+
+        ASSERT_OK(iso8601_parse("2015-08-30T12:36:00Z", &t));
+        ASSERT_EQ(t, 1440938160ULL * USEC_PER_SEC);
+        ASSERT_STREQ(iso8601_format(t, buf), "2015-08-30T12:36:00Z");
+        ASSERT_OK(iso8601_parse("2015-08-30T12:36:00.250Z", &t));
+        ASSERT_EQ(t, 1440938160ULL * USEC_PER_SEC + 250000);
+        ASSERT_ERROR(iso8601_parse("2015-08-30 12:36:00Z", &t), EINVAL);
+        ASSERT_ERROR(iso8601_parse("2015-08-30T12:36:00", &t), EINVAL);
+        ASSERT_ERROR(iso8601_parse("2015-13-30T12:36:00Z", &t), EINVAL);
+        ASSERT_ERROR(iso8601_parse("", &t), EINVAL);
+        ASSERT_ERROR(iso8601_parse(NULL, &t), EINVAL);
+        ASSERT_ERROR(iso8601_parse("2015-08-30T12:36:00Zjunk", &t), EINVAL);
+}
+
+static void test_http_date(void)
+{
+        usec_t t;
+
+        ASSERT_OK(http_date_parse("Sun, 30 Aug 2015 12:36:00 GMT", &t));
+        ASSERT_EQ(t, 1440938160ULL * USEC_PER_SEC);
+        ASSERT_ERROR(http_date_parse("Sun, 30 Foo 2015 12:36:00 GMT", &t), EINVAL);
+        ASSERT_ERROR(http_date_parse("Sun, 30 Aug 2015 12:36:00 UTC", &t), EINVAL);
+        ASSERT_ERROR(http_date_parse("garbage", &t), EINVAL);
+}
+
+static void test_strv(void)
+{
+        _cleanup_strv_free_ char **l = NULL, **c = NULL;
+
+        ASSERT_EQ(strv_length(l), 0);
+        ASSERT_OK(strv_extend(&l, "a"));
+        ASSERT_OK(strv_extend(&l, "b"));
+        ASSERT_EQ(strv_length(l), 2);
+        ASSERT_TRUE(strv_contains(l, "b"));
+        ASSERT_FALSE(strv_contains(l, "c"));
+        ASSERT_OK(strv_copy(l, &c));
+        ASSERT_STREQ(c[1], "b");
+        ASSERT_NULL(c[2]);
+}
+
+static void test_hex(void)
+{
+        char out[9];
+
+        hexlify("\x01\xab\xff\x00", 4, out);
+        ASSERT_STREQ(out, "01abff00");
+}
+
+static void test_read_file_capped(void)
+{
+        char path[] = "/tmp/cwguard-test-util-XXXXXX";
+        _cleanup_free_ char *data = NULL;
+        _cleanup_close_ int fd = -1;
+        size_t n;
+
+        fd = mkstemp(path);
+        ASSERT_TRUE(fd >= 0);
+        ASSERT_EQ(write(fd, "hello", 5), 5);
+        ASSERT_OK(read_file_capped(path, 100, &data, &n));
+        ASSERT_STREQ(data, "hello");
+        ASSERT_EQ(n, 5);
+        ASSERT_ERROR(read_file_capped(path, 4, &data, &n), EFBIG);
+        ASSERT_ERROR(read_file_capped("/nonexistent/x", 4, &data, &n), ENOENT);
+        unlink(path);
+}
+
+static void test_string_has_cc(void)
+{
+        ASSERT_FALSE(string_has_cc("plain text", NULL));
+        ASSERT_TRUE(string_has_cc("a\nb", NULL));
+        ASSERT_FALSE(string_has_cc("a\nb", "\n"));
+        ASSERT_TRUE(string_has_cc("esc\033[31m", NULL));
+}
+
+static void test_strextend(void)
+{
+        _cleanup_free_ char *s = NULL;
+
+        ASSERT_OK(strextend_printf(&s, "%s=%d", "a", 1));
+        ASSERT_OK(strextend_printf(&s, ",%s", "b"));
+        ASSERT_STREQ(s, "a=1,b");
+}
+
+int main(void)
+{
+        TEST(test_iso8601);
+        TEST(test_http_date);
+        TEST(test_strv);
+        TEST(test_hex);
+        TEST(test_read_file_capped);
+        TEST(test_string_has_cc);
+        TEST(test_strextend);
+        return 0;
+}
