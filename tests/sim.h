@@ -18,7 +18,8 @@ typedef struct Sim {
         char *imds_url;           /* http://127.0.0.1:PORT */
         char *control_url;
         char *blackhole_url;      /* accepts, never answers */
-        int aws_port, aws_wrongname_port, imds_port, control_port, blackhole_port;
+        char *proxy_url;          /* http://127.0.0.1:PORT, CONNECT proxy */
+        int aws_port, aws_wrongname_port, imds_port, control_port, blackhole_port, proxy_port;
 } Sim;
 
 /**
