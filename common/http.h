@@ -111,6 +111,11 @@ HttpClient *http_client_free(HttpClient *c);
 DEFINE_TRIVIAL_CLEANUP_FUNC(HttpClient *, http_client_free);
 
 /**
+ * http_client_get_event() - the event loop the client runs on (no reference is taken).
+ */
+sd_event *http_client_get_event(const HttpClient *c);
+
+/**
  * http_client_n_active() - number of requests started and not yet completed or cancelled.
  */
 unsigned http_client_n_active(const HttpClient *c);
