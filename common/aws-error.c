@@ -34,16 +34,6 @@ static const char *const deny_kind_table[_DENY_KIND_MAX] = {
         [DENY_KIND_IMPLICIT] = "implicit",
 };
 
-static int table_lookup(const char *const *table, int n, const char *s)
-{
-        if (!s)
-                return -EINVAL;
-        for (int i = 0; i < n; i++)
-                if (table[i] && streq(table[i], s))
-                        return i;
-        return -EINVAL;
-}
-
 const char *policy_type_to_string(PolicyType t)
 {
         return t >= 0 && t < _POLICY_TYPE_MAX ? policy_type_table[t] : NULL;
@@ -51,7 +41,7 @@ const char *policy_type_to_string(PolicyType t)
 
 PolicyType policy_type_from_string(const char *s)
 {
-        return (PolicyType) table_lookup(policy_type_table, _POLICY_TYPE_MAX, s);
+        return (PolicyType) string_table_lookup(policy_type_table, _POLICY_TYPE_MAX, s);
 }
 
 const char *deny_kind_to_string(DenyKind k)
@@ -61,7 +51,7 @@ const char *deny_kind_to_string(DenyKind k)
 
 DenyKind deny_kind_from_string(const char *s)
 {
-        return (DenyKind) table_lookup(deny_kind_table, _DENY_KIND_MAX, s);
+        return (DenyKind) string_table_lookup(deny_kind_table, _DENY_KIND_MAX, s);
 }
 
 /* ---- access-denied messages ---------------------------------------------------------------- */
@@ -311,19 +301,6 @@ int access_denied_parse(const char *message, AccessDenied *ret)
 
 /* ---- clock skew ---------------------------------------------------------------------------- */
 
-static int parse_digits(const char *s, size_t n, int *ret)
-{
-        int v = 0;
-
-        for (size_t i = 0; i < n; i++) {
-                if (s[i] < '0' || s[i] > '9')
-                        return -EINVAL;
-                v = v * 10 + (s[i] - '0');
-        }
-        *ret = v;
-        return 0;
-}
-
 /* SigV4's basic ISO 8601 form, "20240217T171323Z" (exactly 16 characters at @s). */
 static int amz_date_parse(const char *s, usec_t *ret)
 {
@@ -331,10 +308,10 @@ static int amz_date_parse(const char *s, usec_t *ret)
         int y, mo, d, h, mi, se;
         time_t t;
 
-        if (strnlen(s, 16) < 16 || s[8] != 'T' || s[15] != 'Z' || parse_digits(s, 4, &y) < 0 ||
-            parse_digits(s + 4, 2, &mo) < 0 || parse_digits(s + 6, 2, &d) < 0 ||
-            parse_digits(s + 9, 2, &h) < 0 || parse_digits(s + 11, 2, &mi) < 0 ||
-            parse_digits(s + 13, 2, &se) < 0)
+        if (strnlen(s, 16) < 16 || s[8] != 'T' || s[15] != 'Z' ||
+            parse_fixed_digits(s, 4, &y) < 0 || parse_fixed_digits(s + 4, 2, &mo) < 0 || parse_fixed_digits(s + 6, 2, &d) < 0 ||
+            parse_fixed_digits(s + 9, 2, &h) < 0 || parse_fixed_digits(s + 11, 2, &mi) < 0 ||
+            parse_fixed_digits(s + 13, 2, &se) < 0)
                 return -EINVAL;
         if (y < 1970 || mo < 1 || mo > 12 || d < 1 || d > 31 || h > 23 || mi > 59 || se > 60)
                 return -EINVAL;

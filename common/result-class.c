@@ -42,12 +42,7 @@ const char *result_class_to_string(ResultClass c)
 
 ResultClass result_class_from_string(const char *s)
 {
-        if (!s)
-                return _RESULT_CLASS_INVALID;
-        for (int i = 0; i < _RESULT_CLASS_MAX; i++)
-                if (streq(result_class_table[i], s))
-                        return (ResultClass) i;
-        return _RESULT_CLASS_INVALID;
+        return (ResultClass) string_table_lookup(result_class_table, _RESULT_CLASS_MAX, s);
 }
 
 ResultClass result_class_from_transport(HttpTransport t)

@@ -27,7 +27,7 @@ usec_t now_usec(clockid_t clock)
         return (usec_t) ts.tv_sec * USEC_PER_SEC + (usec_t) ts.tv_nsec / 1000;
 }
 
-static int parse_fixed_digits(const char *s, size_t n, int *ret)
+int parse_fixed_digits(const char *s, size_t n, int *ret)
 {
         int v = 0;
 
@@ -130,6 +130,16 @@ int http_date_parse(const char *s, usec_t *ret)
         tm.tm_min = mi;
         tm.tm_sec = se;
         return tm_to_usec(&tm, 0, ret);
+}
+
+int string_table_lookup(const char *const *table, size_t n, const char *s)
+{
+        if (!s)
+                return -EINVAL;
+        for (size_t i = 0; i < n; i++)
+                if (table[i] && streq(table[i], s))
+                        return (int) i;
+        return -EINVAL;
 }
 
 void hexlify(const void *p, size_t n, char *out)

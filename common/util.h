@@ -54,6 +54,23 @@ char *iso8601_format(usec_t t, char buf[static ISO8601_MAX]);
 int http_date_parse(const char *s, usec_t *ret);
 
 /**
+ * string_table_lookup() - index of @s in a designated-initializer string table.
+ * @table: the table (NULL holes allowed).
+ * @n: its size.
+ * @s: the string to look up; NULL gives -EINVAL.
+ *
+ * Return: the index, or -EINVAL if @s is not in the table. Feeds every *_from_string().
+ */
+int string_table_lookup(const char *const *table, size_t n, const char *s) _pure_;
+
+/**
+ * parse_fixed_digits() - parse exactly @n ASCII digits at @s as a decimal number.
+ *
+ * Return: 0, or -EINVAL if any of the @n characters is not a digit.
+ */
+int parse_fixed_digits(const char *s, size_t n, int *ret);
+
+/**
  * hexlify() - lower-case hex of a byte buffer.
  * @p: bytes.
  * @n: their count.

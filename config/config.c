@@ -45,16 +45,6 @@ static const char *const config_setting_table[_CONFIG_SETTING_MAX] = {
         [CONFIG_SETTING_HEARTBEAT_NAMESPACE] = "heartbeat.namespace",
 };
 
-static int string_table_lookup(const char *const *table, int n, const char *s)
-{
-        if (!s)
-                return -EINVAL;
-        for (int i = 0; i < n; i++)
-                if (table[i] && streq(table[i], s))
-                        return i;
-        return -EINVAL;
-}
-
 const char *config_service_to_string(ConfigService s)
 {
         return s >= 0 && s < _CONFIG_SERVICE_MAX ? config_service_table[s] : NULL;
