@@ -117,28 +117,13 @@ void credentials_result_done(CredentialsResult *r)
         *r = (CredentialsResult) {};
 }
 
-/* Control characters become spaces, so remote or user text cannot break the line. */
-static void one_line(char *s, size_t max)
-{
-        size_t n = strlen(s);
-
-        for (char *p = s; *p; p++)
-                if ((unsigned char) *p < ' ' || *p == 127)
-                        *p = ' ';
-        if (n > max) {
-                while (max > 0 && ((unsigned char) s[max] & 0xC0) == 0x80)
-                        max--;
-                s[max] = 0;
-        }
-}
-
 char *credentials_format_message(const char *fmt, va_list ap)
 {
         char *m;
 
         if (vasprintf(&m, fmt, ap) < 0)
                 return NULL;
-        one_line(m, MESSAGE_MAX);
+        string_one_line(m, MESSAGE_MAX);
         return m;
 }
 

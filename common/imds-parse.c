@@ -17,7 +17,6 @@
 #include <json-c/printbuf.h>
 #include <openssl/crypto.h>
 
-#include "common/imds-internal.h"
 #include "common/imds.h"
 
 /* Field limits: real values are far smaller (a session token is ~1–2 KiB); anything beyond is
@@ -71,22 +70,6 @@ void imds_info_done(ImdsInfo *i)
         free(i->instance_profile_arn);
         free(i->instance_profile_id);
         *i = (ImdsInfo) {};
-}
-
-/* Make remote text fit for a one-line message: control characters become spaces, and the text
- * is cut at @max bytes without splitting a UTF-8 sequence. */
-void imds_one_line(char *s, size_t max)
-{
-        size_t n = strlen(s);
-
-        for (char *p = s; *p; p++)
-                if ((unsigned char) *p < ' ' || *p == 127)
-                        *p = ' ';
-        if (n > max) {
-                while (max > 0 && ((unsigned char) s[max] & 0xC0) == 0x80)
-                        max--;
-                s[max] = 0;
-        }
 }
 
 /* ---------------------------------------------------------------------------------------------
@@ -190,7 +173,7 @@ static int json_get_field(struct json_object *o, const char *key, size_t max, Fi
                 copy = strdup(s);
                 if (!copy)
                         return -ENOMEM;
-                imds_one_line(copy, max);
+                string_one_line(copy, max);
                 *ret = copy;
                 return 0;
         }

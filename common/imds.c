@@ -18,7 +18,6 @@
 
 #include <openssl/crypto.h>
 
-#include "common/imds-internal.h"
 #include "common/imds.h"
 
 #define IMDS_TOKEN_PATH "/latest/api/token"
@@ -126,7 +125,7 @@ static void result_set(ImdsResult *r, ResultClass class, const char *fmt, ...)
                 m = NULL; /* the class alone still tells what happened */
         va_end(ap);
         if (m)
-                imds_one_line(m, RESULT_MESSAGE_MAX);
+                string_one_line(m, RESULT_MESSAGE_MAX);
         free(r->message);
         r->message = m;
 }

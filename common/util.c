@@ -290,6 +290,20 @@ bool string_has_cc(const char *s, const char *ok)
         return false;
 }
 
+void string_one_line(char *s, size_t max)
+{
+        size_t n = strlen(s);
+
+        for (char *p = s; *p; p++)
+                if ((unsigned char) *p < ' ' || *p == 127)
+                        *p = ' ';
+        if (n > max) {
+                while (max > 0 && ((unsigned char) s[max] & 0xC0) == 0x80)
+                        max--;
+                s[max] = 0;
+        }
+}
+
 int strextend_printf(char **p, const char *fmt, ...)
 {
         _cleanup_free_ char *add = NULL;

@@ -150,6 +150,13 @@ int read_file_capped(const char *path, size_t max, char **ret, size_t *ret_size)
 bool string_has_cc(const char *s, const char *ok);
 
 /**
+ * string_one_line() - make text fit for a one-line message, in place: control characters become
+ * spaces (remote or user text cannot break a log line or a terminal), and the text is cut at
+ * @max bytes without splitting a UTF-8 sequence.
+ */
+void string_one_line(char *s, size_t max);
+
+/**
  * strextend_printf() - append formatted text to a heap string.
  * @p: the string; *@p may be NULL.
  *
