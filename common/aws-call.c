@@ -59,13 +59,21 @@ void aws_call_outcome_done(AwsCallOutcome *o)
         aws_result_done(&o->result);
         free(o->remote_ip);
         free(o->body);
-        free(o->debug.method);
-        free(o->debug.url);
-        free(o->debug.signed_headers);
-        free(o->debug.canonical_request);
-        free(o->debug.string_to_sign);
-        strv_free(o->debug.response_headers);
+        aws_call_debug_done(&o->debug);
         *o = (AwsCallOutcome) {};
+}
+
+void aws_call_debug_done(AwsCallDebug *d)
+{
+        if (!d)
+                return;
+        free(d->method);
+        free(d->url);
+        free(d->signed_headers);
+        free(d->canonical_request);
+        free(d->string_to_sign);
+        strv_free(d->response_headers);
+        *d = (AwsCallDebug) {};
 }
 
 static AwsCall *aws_call_free(AwsCall *c)
@@ -104,6 +112,31 @@ usec_t aws_backoff_delay(unsigned retry, usec_t base, usec_t cap, usec_t retry_a
         if (random < 0 || random >= 1)
                 random = 0;
         return MAX((usec_t) ((double) ceiling * random), retry_after);
+}
+
+bool aws_region_is_valid(const char *region)
+{
+        size_t n;
+
+        if (!region)
+                return false;
+        n = strlen(region);
+        return n >= 1 && n <= 32 && strspn(region, "abcdefghijklmnopqrstuvwxyz0123456789-") == n;
+}
+
+int aws_endpoint_url_default(const char *service, const char *region, char **ret)
+{
+        char *url;
+
+        if (!service || !aws_region_is_valid(region))
+                return -EINVAL;
+        /* The China partition's DNS suffix is amazonaws.com.cn; every other commercial region's
+         * is amazonaws.com. STS is regional (botocore's default since 1.40). */
+        if (asprintf(&url, "https://%s.%s.amazonaws.com%s", service, region,
+                     strncmp(region, "cn-", 3) == 0 ? ".cn" : "") < 0)
+                return -ENOMEM;
+        *ret = url;
+        return 0;
 }
 
 int aws_form_escape(char **p, const char *s)
@@ -226,6 +259,9 @@ static void on_http_done(HttpRequest *req, HttpResponse *resp, void *userdata)
         c->outcome.latency = now - c->attempt_start;
         c->outcome.timing = resp->timing;
         c->outcome.reused = resp->reused;
+        c->outcome.local_time = now_usec(CLOCK_REALTIME);
+        if (!resp->date || http_date_parse(resp->date, &c->outcome.server_time) < 0)
+                c->outcome.server_time = 0;
         free_and_strdup(&c->outcome.remote_ip, resp->remote_ip);
         debug_record(c, resp);
 

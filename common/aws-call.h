@@ -46,10 +46,17 @@ typedef struct AwsCallOutcome {
         HttpTiming timing;           /* of the last attempt */
         bool reused;                 /* the last attempt went over a warm connection */
         char *remote_ip;
+        usec_t server_time;          /* realtime µs of the last response's Date header, 0: none */
+        usec_t local_time;           /* realtime µs when that response arrived */
         char *body;                  /* success body (NUL-terminated), NULL on failure */
         size_t body_size;
         AwsCallDebug debug;          /* of the last attempt */
 } AwsCallOutcome;
+
+/**
+ * aws_call_debug_done() - free what @d owns and reset it (idempotent).
+ */
+void aws_call_debug_done(AwsCallDebug *d);
 
 /**
  * aws_call_outcome_done() - free what @o owns and reset it (idempotent).
@@ -97,6 +104,22 @@ AwsCall *aws_call_cancel(AwsCall *call);
  */
 usec_t aws_backoff_delay(unsigned retry, usec_t base, usec_t cap, usec_t retry_after,
                          double random) _const_;
+
+/**
+ * aws_region_is_valid() - whether @region looks like a region name: 1 to 32 of [a-z0-9-].
+ */
+bool aws_region_is_valid(const char *region) _pure_;
+
+/**
+ * aws_endpoint_url_default() - the regional endpoint of a service: https://<service>.<region>.
+ * amazonaws.com (".amazonaws.com.cn" for cn-* regions).
+ * @service: the endpoint prefix: "monitoring", "logs", "sts".
+ * @region: the region.
+ * @ret: the URL, to free().
+ *
+ * Return: 0; -EINVAL for a missing service or an invalid region; -ENOMEM.
+ */
+int aws_endpoint_url_default(const char *service, const char *region, char **ret);
 
 /**
  * aws_form_escape() - append @s to *@p percent-encoded for an x-www-form-urlencoded body

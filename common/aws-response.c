@@ -18,11 +18,11 @@
 
 #include "common/aws-response.h"
 #include "common/http.h"
+#include "common/json-util.h"
 #include "common/util.h"
 #include "common/xml.h"
 
 DEFINE_TRIVIAL_CLEANUP_FUNC(json_tokener *, json_tokener_free);
-DEFINE_TRIVIAL_CLEANUP_FUNC(struct json_object *, json_object_put);
 
 #define CODE_MAX 128U
 #define REQUEST_ID_MAX 128U

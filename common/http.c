@@ -1,11 +1,11 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * http.c: cwguard's one HTTP client. An HttpClient owns a libcurl multi handle and glues it to an
- * sd-event loop: curl tells us which sockets to watch (one io source each) and when to wake it
- * (one CLOCK_BOOTTIME timer); we hand the events back through curl_multi_socket_action() and never
- * block. Finished transfers are queued and their callbacks run from a defer source, so a callback
- * never runs inside http_request_start() or inside a libcurl callback, and may freely start,
- * cancel or free. Everything runs on the loop's thread; libcurl's resolver thread is its own.
+ * http.c: cwguard's one HTTP client, and the life of its requests. An HttpClient holds the
+ * options every request shares (CA bundle, proxy, user agent, default timeout and body cap) and
+ * the lists of requests in flight; http_request_start() turns HttpRequestOptions into a fully
+ * configured easy handle and attaches it, http_request_cancel() and http_client_free() take it
+ * back. Driving the transfers on the sd-event loop is http-glue.c's job, filling the response
+ * http-response.c's. Everything runs on the loop's thread and nothing here blocks.
  *
  * Deliberate limits: HTTP/1.1 only, no redirects, TLS always verified, bodies and headers capped.
  * The outcome of an exchange is data (HttpResponse.transport, .status), never an errno: only a
@@ -15,127 +15,19 @@
 #include <arpa/inet.h>
 #include <errno.h>
 #include <limits.h>
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
-#include <sys/epoll.h>
 
 #include <curl/curl.h>
 #include <systemd/sd-event.h>
 
+#include "common/http-internal.h"
 #include "common/http.h"
 #include "cwguard-config.h"
 
 #define HTTP_DEFAULT_TIMEOUT (5 * USEC_PER_SEC)
 #define HTTP_DEFAULT_MAX_BODY ((size_t) 1024 * 1024)
-/* Far above anything AWS or IMDS send; a peer that streams more is not an AWS endpoint. */
-#define HTTP_MAX_HEADER_BYTES ((size_t) 64 * 1024)
-/* curl asks for wake-ups with millisecond granularity; sd-event's default slack is 250 ms. */
-#define HTTP_TIMER_ACCURACY USEC_PER_MSEC
-
-typedef struct SocketWatch SocketWatch;
-
-struct SocketWatch {
-        HttpClient *client;
-        sd_event_source *source;
-        SocketWatch *prev, *next;
-};
-
-typedef enum RequestState {
-        REQUEST_RUNNING,     /* attached to the multi handle, on client->running */
-        REQUEST_DONE,        /* detached from curl, on client->done, callback pending */
-        REQUEST_DISPATCHING, /* on no list, its callback is running */
-} RequestState;
-
-typedef enum RequestAbort {
-        REQUEST_ABORT_NONE,
-        REQUEST_ABORT_BODY_TOO_LARGE,
-        REQUEST_ABORT_HEADERS_TOO_LARGE,
-        REQUEST_ABORT_OOM,
-} RequestAbort;
-
-struct HttpClient {
-        sd_event *event;
-        CURLM *multi;
-        sd_event_source *timer;    /* curl's single timeout */
-        sd_event_source *dispatch; /* delivers queued completions, one per loop iteration */
-
-        char *ca_bundle;
-        char *proxy;
-        char *no_proxy;
-        char *user_agent;
-        usec_t default_timeout;
-        size_t default_max_body;
-
-        HttpRequest *running;
-        HttpRequest *done, *done_tail; /* FIFO, so callbacks come in completion order */
-        SocketWatch *watches;
-        unsigned n_active;
-        HttpClientStats stats;
-};
-
-struct HttpRequest {
-        HttpClient *client; /* NULL once its callback is being dispatched */
-        RequestState state;
-        HttpRequest *prev, *next;
-
-        CURL *easy;
-        struct curl_slist *headers;
-        char *body;
-        size_t body_size;
-        size_t max_body;
-        size_t body_allocated;
-        size_t header_bytes;
-        bool via_proxy;  /* a proxy applies to this URL (to attribute connect failures) */
-        bool via_tunnel; /* ...and it is reached by CONNECT (https) */
-        RequestAbort abort;
-
-        HttpCallback callback;
-        void *userdata;
-        HttpResponse response;
-        char error[CURL_ERROR_SIZE];
-};
-
-static const char *const http_transport_table[_HTTP_TRANSPORT_MAX] = {
-        [HTTP_TRANSPORT_OK] = "ok",
-        [HTTP_TRANSPORT_DNS] = "dns",
-        [HTTP_TRANSPORT_CONNECT] = "connect",
-        [HTTP_TRANSPORT_RESET] = "reset",
-        [HTTP_TRANSPORT_TIMEOUT] = "timeout",
-        [HTTP_TRANSPORT_TLS] = "tls",
-        [HTTP_TRANSPORT_PROXY] = "proxy",
-        [HTTP_TRANSPORT_TOO_LARGE] = "too-large",
-        [HTTP_TRANSPORT_BAD_RESPONSE] = "bad-response",
-        [HTTP_TRANSPORT_OTHER] = "other",
-};
-
-const char *http_transport_to_string(HttpTransport t)
-{
-        if (t < 0 || t >= _HTTP_TRANSPORT_MAX)
-                return NULL;
-        return http_transport_table[t];
-}
-
-HttpTransport http_transport_from_string(const char *s)
-{
-        if (!s)
-                return _HTTP_TRANSPORT_INVALID;
-        for (int i = 0; i < _HTTP_TRANSPORT_MAX; i++)
-                if (streq(http_transport_table[i], s))
-                        return (HttpTransport) i;
-        return _HTTP_TRANSPORT_INVALID;
-}
-
-/* Bodies and headers carry IMDS credentials and session tokens: wipe our copies before freeing. */
-static void *erase_and_free_sized(void *p, size_t n)
-{
-        if (p) {
-                explicit_bzero(p, n);
-                free(p);
-        }
-        return NULL;
-}
 
 static void slist_erase_and_free(struct curl_slist *l)
 {
@@ -171,79 +63,9 @@ static int curl_code_to_errno(CURLcode cc)
                         return curl_code_to_errno(_cc_);                                      \
         } while (0)
 
-static void response_drop_headers(HttpResponse *resp)
-{
-        for (size_t i = 0; i < resp->n_headers; i++) {
-                free(resp->headers[i].name);
-                free(resp->headers[i].value);
-        }
-        free(resp->headers);
-        resp->headers = NULL;
-        resp->n_headers = 0;
-}
+/* ---- request teardown ------------------------------------------------------------------------ */
 
-void http_response_done(HttpResponse *resp)
-{
-        if (!resp)
-                return;
-        response_drop_headers(resp);
-        free(resp->error);
-        free(resp->date);
-        free(resp->request_id);
-        free(resp->query_error);
-        free(resp->content_type);
-        erase_and_free_sized(resp->body, resp->body_size);
-        free(resp->remote_ip);
-        *resp = (HttpResponse) {};
-}
-
-const char *http_response_header(const HttpResponse *resp, const char *name)
-{
-        if (!resp || !name)
-                return NULL;
-        for (size_t i = 0; i < resp->n_headers; i++)
-                if (strcasecmp(resp->headers[i].name, name) == 0)
-                        return resp->headers[i].value;
-        return NULL;
-}
-
-/* ---- request lists --------------------------------------------------------------------------- */
-
-static void list_unlink(HttpRequest **head, HttpRequest **tail, HttpRequest *req)
-{
-        if (req->prev)
-                req->prev->next = req->next;
-        else
-                *head = req->next;
-        if (req->next)
-                req->next->prev = req->prev;
-        else if (tail)
-                *tail = req->prev;
-        req->prev = req->next = NULL;
-}
-
-static void list_append(HttpRequest **head, HttpRequest **tail, HttpRequest *req)
-{
-        req->next = NULL;
-        req->prev = *tail;
-        if (*tail)
-                (*tail)->next = req;
-        else
-                *head = req;
-        *tail = req;
-}
-
-static void list_prepend(HttpRequest **head, HttpRequest *req)
-{
-        req->prev = NULL;
-        req->next = *head;
-        if (*head)
-                (*head)->prev = req;
-        *head = req;
-}
-
-/* Frees the request wherever it is in its life; never calls its callback. */
-static HttpRequest *request_free(HttpRequest *req)
+HttpRequest *http_request_free(HttpRequest *req)
 {
         if (!req)
                 return NULL;
@@ -253,223 +75,21 @@ static HttpRequest *request_free(HttpRequest *req)
 
                 if (req->state == REQUEST_RUNNING) {
                         (void) curl_multi_remove_handle(c->multi, req->easy);
-                        list_unlink(&c->running, NULL, req);
+                        http_request_list_unlink(&c->running, NULL, req);
                 } else if (req->state == REQUEST_DONE)
-                        list_unlink(&c->done, &c->done_tail, req);
+                        http_request_list_unlink(&c->done, &c->done_tail, req);
         }
 
         if (req->easy)
                 curl_easy_cleanup(req->easy);
         slist_erase_and_free(req->headers);
-        erase_and_free_sized(req->body, req->body_size);
+        http_erase_and_free(req->body, req->body_size);
         http_response_done(&req->response);
         free(req);
         return NULL;
 }
-DEFINE_TRIVIAL_CLEANUP_FUNC(HttpRequest *, request_free);
 
-/* ---- libcurl data callbacks ------------------------------------------------------------------ */
-
-static char *strndup_trimmed(const char *p, size_t n)
-{
-        while (n > 0 && (*p == ' ' || *p == '\t')) {
-                p++;
-                n--;
-        }
-        while (n > 0 && (p[n - 1] == ' ' || p[n - 1] == '\t'))
-                n--;
-        return strndup(p, n);
-}
-
-static int response_add_header_line(HttpResponse *resp, const char *line, size_t n)
-{
-        _cleanup_free_ char *name = NULL, *value = NULL;
-        const char *colon;
-        HttpHeader *h;
-
-        /* obs-fold (RFC 7230 §3.2.4): a continuation line extends the previous value. */
-        if (line[0] == ' ' || line[0] == '\t') {
-                _cleanup_free_ char *more = NULL;
-                char *joined;
-
-                if (resp->n_headers == 0)
-                        return 0;
-                more = strndup_trimmed(line, n);
-                if (!more)
-                        return -ENOMEM;
-                h = &resp->headers[resp->n_headers - 1];
-                if (asprintf(&joined, "%s %s", h->value, more) < 0)
-                        return -ENOMEM;
-                free(h->value);
-                h->value = joined;
-                return 0;
-        }
-
-        colon = memchr(line, ':', n);
-        if (!colon || colon == line)
-                return 0; /* not a header; tolerate rather than fail the exchange */
-
-        name = strndup_trimmed(line, colon - line);
-        value = strndup_trimmed(colon + 1, n - (colon + 1 - line));
-        if (!name || !value)
-                return -ENOMEM;
-        if (isempty(name))
-                return 0;
-
-        h = reallocarray(resp->headers, resp->n_headers + 1, sizeof(HttpHeader));
-        if (!h)
-                return -ENOMEM;
-        resp->headers = h;
-        resp->headers[resp->n_headers++] = (HttpHeader) {
-                .name = TAKE_PTR(name),
-                .value = TAKE_PTR(value),
-        };
-        return 0;
-}
-
-/* Returning anything but size*n makes curl fail the transfer with CURLE_WRITE_ERROR. */
-static size_t on_curl_header(char *buf, size_t size, size_t n, void *userdata)
-{
-        HttpRequest *req = userdata;
-        size_t total = size * n, len = total;
-
-        req->header_bytes += total;
-        if (req->header_bytes > HTTP_MAX_HEADER_BYTES) {
-                req->abort = REQUEST_ABORT_HEADERS_TOO_LARGE;
-                return 0;
-        }
-
-        while (len > 0 && (buf[len - 1] == '\n' || buf[len - 1] == '\r'))
-                len--;
-        if (len == 0)
-                return total;
-
-        /* A status line starts a new response: forget the headers of an interim 1xx one. */
-        if (len >= STRLEN("HTTP/") && memcmp(buf, "HTTP/", STRLEN("HTTP/")) == 0) {
-                response_drop_headers(&req->response);
-                return total;
-        }
-
-        if (response_add_header_line(&req->response, buf, len) < 0) {
-                req->abort = REQUEST_ABORT_OOM;
-                return 0;
-        }
-        return total;
-}
-
-static size_t on_curl_write(char *buf, size_t size, size_t n, void *userdata)
-{
-        HttpRequest *req = userdata;
-        HttpResponse *resp = &req->response;
-        size_t len = size * n, need;
-
-        /* body_size never exceeds max_body, so this cannot underflow. */
-        if (len > req->max_body - resp->body_size) {
-                req->abort = REQUEST_ABORT_BODY_TOO_LARGE;
-                return 0;
-        }
-
-        need = resp->body_size + len + 1;
-        if (need > req->body_allocated) {
-                size_t a = MAX(need, MIN(req->body_allocated * 2, req->max_body + 1));
-                char *p;
-
-                a = MAX(a, (size_t) 1024);
-                p = malloc(a);
-                if (!p) {
-                        req->abort = REQUEST_ABORT_OOM;
-                        return 0;
-                }
-                if (resp->body)
-                        memcpy(p, resp->body, resp->body_size);
-                erase_and_free_sized(resp->body, req->body_allocated);
-                resp->body = p;
-                req->body_allocated = a;
-        }
-
-        memcpy(resp->body + resp->body_size, buf, len);
-        resp->body_size += len;
-        resp->body[resp->body_size] = 0;
-        return len;
-}
-
-/* ---- classification -------------------------------------------------------------------------- */
-
-static HttpTransport transport_classify(const HttpRequest *req, CURLcode cc, long connect_code)
-{
-        if (cc == CURLE_OK)
-                return HTTP_TRANSPORT_OK;
-
-        /* The proxy answered CONNECT with something else than 2xx: it refused the tunnel. */
-        if (connect_code != 0 && (connect_code < 200 || connect_code >= 300))
-                return HTTP_TRANSPORT_PROXY;
-
-        switch (cc) {
-        case CURLE_COULDNT_RESOLVE_HOST:
-                return HTTP_TRANSPORT_DNS;
-
-        case CURLE_COULDNT_RESOLVE_PROXY:
-        case CURLE_PROXY:
-                return HTTP_TRANSPORT_PROXY;
-
-        case CURLE_COULDNT_CONNECT:
-                /* Through a proxy, the only TCP connection curl makes is the one to the proxy. */
-                return req->via_proxy ? HTTP_TRANSPORT_PROXY : HTTP_TRANSPORT_CONNECT;
-
-        case CURLE_OPERATION_TIMEDOUT:
-                return HTTP_TRANSPORT_TIMEOUT;
-
-        case CURLE_SSL_CONNECT_ERROR:
-        case CURLE_PEER_FAILED_VERIFICATION:
-        case CURLE_SSL_CERTPROBLEM:
-        case CURLE_SSL_CIPHER:
-        case CURLE_SSL_CACERT_BADFILE:
-        case CURLE_SSL_CRL_BADFILE:
-        case CURLE_SSL_ISSUER_ERROR:
-        case CURLE_SSL_PINNEDPUBKEYNOTMATCH:
-        case CURLE_SSL_INVALIDCERTSTATUS:
-        case CURLE_SSL_ENGINE_NOTFOUND:
-        case CURLE_SSL_ENGINE_SETFAILED:
-        case CURLE_SSL_ENGINE_INITFAILED:
-        case CURLE_SSL_SHUTDOWN_FAILED:
-        case CURLE_USE_SSL_FAILED:
-#if LIBCURL_VERSION_NUM >= 0x074d00
-        case CURLE_SSL_CLIENTCERT:
-#endif
-                return HTTP_TRANSPORT_TLS;
-
-        case CURLE_GOT_NOTHING:
-        case CURLE_RECV_ERROR:
-        case CURLE_SEND_ERROR:
-                /* No tunnel yet: it was the proxy that hung up on us. */
-                if (req->via_tunnel && connect_code == 0)
-                        return HTTP_TRANSPORT_PROXY;
-                return HTTP_TRANSPORT_RESET;
-
-        /* The scheme was checked before the start, so at this point this is libcurl refusing a
-         * reply that is not HTTP/1.x ("Received HTTP/0.9 when not allowed"). */
-        case CURLE_UNSUPPORTED_PROTOCOL:
-        case CURLE_PARTIAL_FILE:
-        case CURLE_WEIRD_SERVER_REPLY:
-        case CURLE_BAD_CONTENT_ENCODING:
-        case CURLE_HTTP2:
-        case CURLE_HTTP2_STREAM:
-        case CURLE_RANGE_ERROR:
-                return HTTP_TRANSPORT_BAD_RESPONSE;
-
-        case CURLE_FILESIZE_EXCEEDED:
-                return HTTP_TRANSPORT_TOO_LARGE;
-
-        case CURLE_WRITE_ERROR:
-                if (req->abort == REQUEST_ABORT_BODY_TOO_LARGE ||
-                    req->abort == REQUEST_ABORT_HEADERS_TOO_LARGE)
-                        return HTTP_TRANSPORT_TOO_LARGE;
-                return HTTP_TRANSPORT_OTHER;
-
-        default:
-                return HTTP_TRANSPORT_OTHER;
-        }
-}
+/* ---- proxy attribution ----------------------------------------------------------------------- */
 
 static const char *getenv_nonempty(const char *name)
 {
@@ -578,280 +198,6 @@ static bool no_proxy_matches(const char *list, const char *host)
         }
 }
 
-/* ---- completion ------------------------------------------------------------------------------ */
-
-static usec_t info_usec(CURL *e, CURLINFO what)
-{
-        curl_off_t t = 0;
-
-        if (curl_easy_getinfo(e, what, &t) != CURLE_OK || t < 0)
-                return 0;
-        return (usec_t) t;
-}
-
-static int response_strdup_header(HttpResponse *resp, const char *name, char **ret)
-{
-        const char *v = http_response_header(resp, name);
-
-        if (!v)
-                return 0;
-        return free_and_strdup(ret, v);
-}
-
-static int request_collect_response(HttpRequest *req, CURLcode cc)
-{
-        HttpResponse *resp = &req->response;
-        HttpClient *c = req->client;
-        long status = 0, connect_code = 0, n_connects = 0;
-        char *ip = NULL;
-        int r;
-
-        (void) curl_easy_getinfo(req->easy, CURLINFO_RESPONSE_CODE, &status);
-        (void) curl_easy_getinfo(req->easy, CURLINFO_HTTP_CONNECTCODE, &connect_code);
-        (void) curl_easy_getinfo(req->easy, CURLINFO_NUM_CONNECTS, &n_connects);
-        (void) curl_easy_getinfo(req->easy, CURLINFO_PRIMARY_IP, &ip);
-
-        resp->status = status;
-        resp->timing = (HttpTiming) {
-                .dns = info_usec(req->easy, CURLINFO_NAMELOOKUP_TIME_T),
-                .connect = info_usec(req->easy, CURLINFO_CONNECT_TIME_T),
-                .tls = info_usec(req->easy, CURLINFO_APPCONNECT_TIME_T),
-                .first_byte = info_usec(req->easy, CURLINFO_STARTTRANSFER_TIME_T),
-                .total = info_usec(req->easy, CURLINFO_TOTAL_TIME_T),
-        };
-
-        /* libcurl records the peer address once TCP is up (also for a reused connection), and
-         * counts only new connections; so a peer without a new connect means reuse. */
-        resp->connected = n_connects > 0 || !isempty(ip);
-        resp->reused = resp->connected && n_connects == 0;
-        c->stats.n_requests++;
-        c->stats.n_connects += n_connects > 0 ? (uint64_t) n_connects : 0;
-
-        resp->transport = transport_classify(req, cc, connect_code);
-
-        if (!isempty(ip)) {
-                r = free_and_strdup(&resp->remote_ip, ip);
-                if (r < 0)
-                        return r;
-        }
-
-        if (resp->transport != HTTP_TRANSPORT_OK) {
-                /* A partial body is not data anyone should act on. */
-                resp->body = erase_and_free_sized(resp->body, resp->body_size);
-                resp->body_size = 0;
-
-                switch (req->abort) {
-                case REQUEST_ABORT_BODY_TOO_LARGE:
-                        r = asprintf(&resp->error, "Response body exceeds %zu bytes",
-                                     req->max_body);
-                        break;
-                case REQUEST_ABORT_HEADERS_TOO_LARGE:
-                        r = asprintf(&resp->error, "Response headers exceed %zu bytes",
-                                     HTTP_MAX_HEADER_BYTES);
-                        break;
-                case REQUEST_ABORT_OOM:
-                        return -ENOMEM;
-                default:
-                        r = asprintf(&resp->error, "%s",
-                                     req->error[0] ? req->error : curl_easy_strerror(cc));
-                }
-                if (r < 0) {
-                        resp->error = NULL;
-                        return -ENOMEM;
-                }
-        } else if (!resp->body) {
-                resp->body = strdup("");
-                if (!resp->body)
-                        return -ENOMEM;
-        }
-
-        r = response_strdup_header(resp, "Date", &resp->date);
-        if (r < 0)
-                return r;
-        r = response_strdup_header(resp, "x-amzn-RequestId", &resp->request_id);
-        if (r < 0)
-                return r;
-        if (!resp->request_id) {
-                r = response_strdup_header(resp, "x-amz-request-id", &resp->request_id);
-                if (r < 0)
-                        return r;
-        }
-        r = response_strdup_header(resp, "x-amzn-query-error", &resp->query_error);
-        if (r < 0)
-                return r;
-        return response_strdup_header(resp, "Content-Type", &resp->content_type);
-}
-
-static void client_collect_done(HttpClient *c)
-{
-        CURLMsg *m;
-        int left;
-
-        while ((m = curl_multi_info_read(c->multi, &left))) {
-                HttpRequest *req;
-                CURLcode cc;
-                char *p = NULL;
-
-                if (m->msg != CURLMSG_DONE)
-                        continue;
-                cc = m->data.result;
-                if (curl_easy_getinfo(m->easy_handle, CURLINFO_PRIVATE, &p) != CURLE_OK || !p)
-                        continue;
-                req = (HttpRequest *) p;
-
-                if (request_collect_response(req, cc) < 0) {
-                        /* Out of memory while describing the outcome: report it as such. */
-                        req->response.transport = HTTP_TRANSPORT_OTHER;
-                        req->response.body = erase_and_free_sized(req->response.body,
-                                                                req->response.body_size);
-                        req->response.body_size = 0;
-                        (void) free_and_strdup(&req->response.error, "Out of memory");
-                }
-
-                /* Detaching hands a kept-alive connection back to the multi handle's cache. */
-                (void) curl_multi_remove_handle(c->multi, req->easy);
-                list_unlink(&c->running, NULL, req);
-                req->state = REQUEST_DONE;
-                list_append(&c->done, &c->done_tail, req);
-        }
-
-        if (c->done)
-                (void) sd_event_source_set_enabled(c->dispatch, SD_EVENT_ON);
-}
-
-static int on_dispatch(sd_event_source *s, void *userdata)
-{
-        HttpClient *c = userdata;
-        HttpRequest *req = c->done;
-
-        if (!req)
-                return sd_event_source_set_enabled(s, SD_EVENT_OFF);
-
-        list_unlink(&c->done, &c->done_tail, req);
-        if (!c->done)
-                (void) sd_event_source_set_enabled(s, SD_EVENT_OFF);
-        req->state = REQUEST_DISPATCHING;
-        req->client = NULL;
-        c->n_active--;
-
-        /* One completion per loop iteration: the callback may free the client, so nothing
-         * touches @c after it returns. */
-        req->callback(req, &req->response, req->userdata);
-        request_free(req);
-        return 0;
-}
-
-/* ---- curl multi <-> sd-event ----------------------------------------------------------------- */
-
-static SocketWatch *watch_free(SocketWatch *w)
-{
-        if (!w)
-                return NULL;
-        if (w->prev)
-                w->prev->next = w->next;
-        else
-                w->client->watches = w->next;
-        if (w->next)
-                w->next->prev = w->prev;
-        sd_event_source_disable_unref(w->source);
-        free(w);
-        return NULL;
-}
-
-static void client_socket_action(HttpClient *c, curl_socket_t fd, int action)
-{
-        int running;
-
-        /* Fails only on OOM inside libcurl; the transfers then end by their timeouts. */
-        (void) curl_multi_socket_action(c->multi, fd, action, &running);
-        client_collect_done(c);
-}
-
-static int on_io(sd_event_source *s, int fd, uint32_t revents, void *userdata)
-{
-        SocketWatch *w = userdata;
-        HttpClient *c = w->client; /* @w may be gone once curl has run */
-        int action = 0;
-
-        if (revents & (EPOLLIN | EPOLLPRI | EPOLLHUP))
-                action |= CURL_CSELECT_IN;
-        if (revents & EPOLLOUT)
-                action |= CURL_CSELECT_OUT;
-        if (revents & (EPOLLERR | EPOLLHUP))
-                action |= CURL_CSELECT_ERR;
-
-        client_socket_action(c, fd, action);
-        return 0;
-}
-
-static int on_timer(sd_event_source *s, uint64_t usec, void *userdata)
-{
-        client_socket_action(userdata, CURL_SOCKET_TIMEOUT, 0);
-        return 0;
-}
-
-/* CURLMOPT_SOCKETFUNCTION: watch @fd for what curl waits for, until it says REMOVE. */
-static int on_curl_socket(CURL *easy, curl_socket_t fd, int what, void *userp, void *socketp)
-{
-        HttpClient *c = userp;
-        SocketWatch *w = socketp;
-        uint32_t events = 0;
-        int r;
-
-        if (what == CURL_POLL_REMOVE) {
-                if (w) {
-                        (void) curl_multi_assign(c->multi, fd, NULL);
-                        watch_free(w);
-                }
-                return 0;
-        }
-
-        if (what & CURL_POLL_IN)
-                events |= EPOLLIN;
-        if (what & CURL_POLL_OUT)
-                events |= EPOLLOUT;
-
-        if (w)
-                return sd_event_source_set_io_events(w->source, events) < 0 ? -1 : 0;
-
-        w = calloc(1, sizeof(SocketWatch));
-        if (!w)
-                return -1;
-        r = sd_event_add_io(c->event, &w->source, fd, events, on_io, w);
-        if (r < 0) {
-                free(w);
-                return -1;
-        }
-        (void) sd_event_source_set_description(w->source, "http-socket");
-        w->client = c;
-        w->next = c->watches;
-        if (c->watches)
-                c->watches->prev = w;
-        c->watches = w;
-
-        if (curl_multi_assign(c->multi, fd, w) != CURLM_OK) {
-                watch_free(w);
-                return -1;
-        }
-        return 0;
-}
-
-/* CURLMOPT_TIMERFUNCTION: one timer for the whole multi handle; -1 disarms it. A 0 ms timeout
- * fires on the next loop iteration, never from inside this callback. */
-static int on_curl_timer(CURLM *multi, long timeout_ms, void *userp)
-{
-        HttpClient *c = userp;
-
-        if (timeout_ms < 0)
-                return sd_event_source_set_enabled(c->timer, SD_EVENT_OFF) < 0 ? -1 : 0;
-
-        if (sd_event_source_set_time(c->timer, now_usec(CLOCK_BOOTTIME) +
-                                                       (usec_t) timeout_ms * USEC_PER_MSEC) < 0 ||
-            sd_event_source_set_enabled(c->timer, SD_EVENT_ONESHOT) < 0)
-                return -1;
-        return 0;
-}
-
 /* ---- client ---------------------------------------------------------------------------------- */
 
 int http_client_new(sd_event *event, const HttpClientOptions *opts, HttpClient **ret)
@@ -881,33 +227,9 @@ int http_client_new(sd_event *event, const HttpClientOptions *opts, HttpClient *
         c->default_timeout = o.default_timeout ?: HTTP_DEFAULT_TIMEOUT;
         c->default_max_body = o.default_max_body ?: HTTP_DEFAULT_MAX_BODY;
 
-        /* Both sources exist from the start and are only toggled later: arming them from inside
-         * curl's callbacks then never allocates, so it cannot fail half-way. */
-        r = sd_event_add_time(event, &c->timer, CLOCK_BOOTTIME, 0, HTTP_TIMER_ACCURACY, on_timer,
-                              c);
+        r = http_glue_init(c);
         if (r < 0)
                 return r;
-        r = sd_event_source_set_enabled(c->timer, SD_EVENT_OFF);
-        if (r < 0)
-                return r;
-        (void) sd_event_source_set_description(c->timer, "http-timer");
-
-        r = sd_event_add_defer(event, &c->dispatch, on_dispatch, c);
-        if (r < 0)
-                return r;
-        r = sd_event_source_set_enabled(c->dispatch, SD_EVENT_OFF);
-        if (r < 0)
-                return r;
-        (void) sd_event_source_set_description(c->dispatch, "http-dispatch");
-
-        c->multi = curl_multi_init();
-        if (!c->multi)
-                return -ENOMEM;
-        if (curl_multi_setopt(c->multi, CURLMOPT_SOCKETFUNCTION, on_curl_socket) != CURLM_OK ||
-            curl_multi_setopt(c->multi, CURLMOPT_SOCKETDATA, c) != CURLM_OK ||
-            curl_multi_setopt(c->multi, CURLMOPT_TIMERFUNCTION, on_curl_timer) != CURLM_OK ||
-            curl_multi_setopt(c->multi, CURLMOPT_TIMERDATA, c) != CURLM_OK)
-                return -EIO;
 
         *ret = TAKE_PTR(c);
         return 0;
@@ -919,24 +241,11 @@ HttpClient *http_client_free(HttpClient *c)
                 return NULL;
 
         while (c->running)
-                request_free(c->running);
+                http_request_free(c->running);
         while (c->done)
-                request_free(c->done);
+                http_request_free(c->done);
 
-        if (c->multi) {
-                /* Closing the cached connections must not call back into a half-freed client:
-                 * drop our watches while their fds are still open, then let curl close them. */
-                (void) curl_multi_setopt(c->multi, CURLMOPT_SOCKETFUNCTION, NULL);
-                (void) curl_multi_setopt(c->multi, CURLMOPT_TIMERFUNCTION, NULL);
-                while (c->watches)
-                        watch_free(c->watches);
-                curl_multi_cleanup(c->multi);
-        }
-        while (c->watches)
-                watch_free(c->watches);
-
-        sd_event_source_disable_unref(c->timer);
-        sd_event_source_disable_unref(c->dispatch);
+        http_glue_done(c);
         sd_event_unref(c->event);
         free(c->ca_bundle);
         free(c->proxy);
@@ -1168,9 +477,9 @@ static int request_setup(HttpRequest *req, HttpClient *c, const HttpRequestOptio
          * chunked or lying responses. */
         EASY_SETOPT(e, CURLOPT_MAXFILESIZE_LARGE,
                     (curl_off_t) MIN(req->max_body, (size_t) INT64_MAX));
-        EASY_SETOPT(e, CURLOPT_WRITEFUNCTION, on_curl_write);
+        EASY_SETOPT(e, CURLOPT_WRITEFUNCTION, http_request_on_write);
         EASY_SETOPT(e, CURLOPT_WRITEDATA, req);
-        EASY_SETOPT(e, CURLOPT_HEADERFUNCTION, on_curl_header);
+        EASY_SETOPT(e, CURLOPT_HEADERFUNCTION, http_request_on_header);
         EASY_SETOPT(e, CURLOPT_HEADERDATA, req);
 
         if (o->fresh_connect || o->connect_only)
@@ -1194,7 +503,7 @@ static int request_setup(HttpRequest *req, HttpClient *c, const HttpRequestOptio
 int http_request_start(HttpClient *c, const HttpRequestOptions *opts, HttpCallback callback,
                        void *userdata, HttpRequest **ret)
 {
-        _cleanup_(request_freep) HttpRequest *req = NULL;
+        _cleanup_(http_request_freep) HttpRequest *req = NULL;
         _cleanup_free_ char *scheme = NULL, *host = NULL;
         CURLMcode mc;
         int r;
@@ -1230,7 +539,7 @@ int http_request_start(HttpClient *c, const HttpRequestOptions *opts, HttpCallba
 
         req->client = c;
         req->state = REQUEST_RUNNING;
-        list_prepend(&c->running, req);
+        http_request_list_prepend(&c->running, req);
         c->n_active++;
 
         if (ret)
@@ -1248,7 +557,7 @@ HttpRequest *http_request_cancel(HttpRequest *req)
                 return NULL;
 
         req->client->n_active--;
-        return request_free(req);
+        return http_request_free(req);
 }
 
 sd_event *http_client_get_event(const HttpClient *c)

@@ -724,7 +724,7 @@ static int client_on_defer(sd_event_source *s, void *userdata)
                 op->callback.info(c, &op->result, &op->info, op->userdata);
                 break;
         case IMDS_OP_CHECK:
-                op->callback.health(c, &op->result, &op->health, op->userdata);
+                op->callback.health(c, &op->result, &op->health, &op->identity, op->userdata);
                 break;
         }
         op_free(op);
@@ -798,6 +798,11 @@ int imds_fetch_identity(ImdsClient *c, ImdsIdentityCallback callback, void *user
 int imds_fetch_info(ImdsClient *c, ImdsInfoCallback callback, void *userdata, ImdsOperation **ret)
 {
         return op_start(c, IMDS_OP_INFO, (void *) callback, userdata, ret);
+}
+
+const char *imds_client_get_endpoint(const ImdsClient *c)
+{
+        return c->endpoint;
 }
 
 int imds_check(ImdsClient *c, ImdsHealthCallback callback, void *userdata, ImdsOperation **ret)

@@ -191,6 +191,11 @@ DEFINE_TRIVIAL_CLEANUP_FUNC(ImdsClient *, imds_client_free);
 bool imds_client_has_token(const ImdsClient *c);
 
 /**
+ * imds_client_get_endpoint() - the endpoint the client talks to ("http://169.254.169.254").
+ */
+const char *imds_client_get_endpoint(const ImdsClient *c) _pure_;
+
+/**
  * imds_client_drop_token() - wipe the cached session token; the next operation fetches one.
  */
 void imds_client_drop_token(ImdsClient *c);
@@ -209,7 +214,7 @@ typedef void (*ImdsIdentityCallback)(ImdsClient *c, ImdsResult *result, ImdsIden
 typedef void (*ImdsInfoCallback)(ImdsClient *c, ImdsResult *result, ImdsInfo *info,
                                  void *userdata);
 typedef void (*ImdsHealthCallback)(ImdsClient *c, ImdsResult *result, const ImdsHealth *health,
-                                   void *userdata);
+                                   ImdsIdentity *identity, void *userdata);
 
 /**
  * imds_fetch_credentials() - fetch the instance role's credentials.
@@ -253,7 +258,8 @@ int imds_fetch_info(ImdsClient *c, ImdsInfoCallback callback, void *userdata, Im
 /**
  * imds_check() - measure IMDS health: a fresh token PUT, then the identity document.
  * @c: the client.
- * @callback: called once with the class of the first failure and the #ImdsHealth.
+ * @callback: called once with the class of the first failure, the #ImdsHealth and, when
+ *            health->get_ok, the identity document it fetched (fields may be stolen).
  * @userdata: passed to @callback.
  * @ret: optional handle, valid until @callback runs.
  *

@@ -73,6 +73,22 @@ static inline void freep(void *p)
 }
 #define _cleanup_free_ _cleanup_(freep)
 
+/* free(p) as an expression: "return mfree(x);" in destructors that return NULL. */
+static inline void *mfree(void *p)
+{
+        free(p);
+        return NULL;
+}
+
+/* Free @a and move @b into it, leaving @b NULL. */
+#define free_and_replace(a, b)                                 \
+        ({                                                     \
+                free(a);                                       \
+                (a) = (b);                                     \
+                (b) = NULL;                                    \
+                0;                                             \
+        })
+
 static inline int safe_close(int fd)
 {
         if (fd >= 0) {

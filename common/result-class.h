@@ -36,6 +36,7 @@ typedef enum ResultClass {
         RESULT_CLASS_TIMEOUT,
         RESULT_CLASS_TLS_FAILURE,
         RESULT_CLASS_PROXY_FAILURE,
+        RESULT_CLASS_NOT_APPLICABLE,   /* the check does not apply here (reported with ok: true) */
         _RESULT_CLASS_MAX,
         _RESULT_CLASS_INVALID = -EINVAL,
 } ResultClass;

@@ -14,6 +14,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "common/aws-call.h"
 #include "config/config-internal.h"
 
 static const char *env_get(char **envp, const char *name)
@@ -144,11 +145,5 @@ int config_endpoint_url(const Config *c, ConfigService s, const char *region, ch
         region = region ?: c->region;
         if (!region || config_check_region(region))
                 return -EINVAL;
-        /* The China partition's DNS suffix is amazonaws.com.cn; every other commercial region's
-         * is amazonaws.com. */
-        if (asprintf(&url, "https://%s.%s.amazonaws.com%s", config_service_to_string(s), region,
-                     strncmp(region, "cn-", 3) == 0 ? ".cn" : "") < 0)
-                return -ENOMEM;
-        *ret = url;
-        return 0;
+        return aws_endpoint_url_default(config_service_to_string(s), region, ret);
 }

@@ -43,6 +43,8 @@ static const char *const config_setting_table[_CONFIG_SETTING_MAX] = {
         [CONFIG_SETTING_CA_BUNDLE] = "ca_bundle",
         [CONFIG_SETTING_IMDS_ENDPOINT] = "imds.endpoint",
         [CONFIG_SETTING_HEARTBEAT_NAMESPACE] = "heartbeat.namespace",
+        [CONFIG_SETTING_PROBES_METRICS] = "probes.metrics",
+        [CONFIG_SETTING_PROBES_LOGS] = "probes.logs",
 };
 
 const char *config_service_to_string(ConfigService s)
@@ -600,6 +602,7 @@ static int parse_strv(ConfigParser *p, const ConfigKey *k, const char *path)
 
         strv_free(*FIELD(p, k, char **));
         *FIELD(p, k, char **) = TAKE_PTR(l);
+        mark_from_config(p, k);
         return 0;
 }
 
@@ -650,9 +653,11 @@ static const ConfigKey credentials_keys[] = {
 
 static const ConfigKey probes_keys[] = {
         { .name = "metrics", .parse = parse_strv, .offset = offsetof(Config, probes.metrics),
-          .check = config_check_namespace },
+          .check = config_check_namespace, .flags = KEY_TRACKED,
+          .setting = CONFIG_SETTING_PROBES_METRICS },
         { .name = "logs", .parse = parse_strv, .offset = offsetof(Config, probes.logs),
-          .check = config_check_log_group },
+          .check = config_check_log_group, .flags = KEY_TRACKED,
+          .setting = CONFIG_SETTING_PROBES_LOGS },
         { .name = "log_stream", .parse = parse_string,
           .offset = offsetof(Config, probes.log_stream), .check = config_check_log_stream },
         { .name = "create_log_group", .parse = parse_bool,

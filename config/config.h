@@ -70,6 +70,8 @@ typedef enum ConfigSetting {
         CONFIG_SETTING_CA_BUNDLE,
         CONFIG_SETTING_IMDS_ENDPOINT,
         CONFIG_SETTING_HEARTBEAT_NAMESPACE,
+        CONFIG_SETTING_PROBES_METRICS,      /* a list: config_setting_get() gives NULL */
+        CONFIG_SETTING_PROBES_LOGS,         /* a list: config_setting_get() gives NULL */
         _CONFIG_SETTING_MAX,
         _CONFIG_SETTING_INVALID = -EINVAL,
 } ConfigSetting;

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * test-http.c: the HTTP client (common/http.c) against the local AWS simulator: TLS trust and
+ * test-http.c: the HTTP client (common/http*.c) against the local AWS simulator: TLS trust and
  * names, keep-alive, the CONNECT proxy, every transport fault the simulator can inject, cancel
  * and free with requests in flight. What the simulator cannot produce (interim responses, broken
  * or oversized headers, chunked bodies, a full listen backlog) comes from tiny canned servers

@@ -293,12 +293,17 @@ static void on_info(ImdsClient *c, ImdsResult *result, ImdsInfo *info, void *u)
         *info = (ImdsInfo) {};
 }
 
-static void on_health(ImdsClient *c, ImdsResult *result, const ImdsHealth *health, void *u)
+static void on_health(ImdsClient *c, ImdsResult *result, const ImdsHealth *health,
+                      ImdsIdentity *identity, void *u)
 {
         Call *call = u;
 
         take_result(call, result);
         call->health = *health;
+        /* The check hands over the identity document it fetched (the round needs its region
+         * and instance id without a second GET). */
+        if (health->get_ok)
+                ASSERT_STREQ(identity->instance_id, "i-0123456789abcdef0");
 }
 
 static sd_event *event;

@@ -1,0 +1,98 @@
+#pragma once
+/* SPDX-License-Identifier: MIT */
+/* round-internal.h: the state of a running round, shared by round.c and the probe-*.c files. */
+
+#include "common/aws-call.h"
+#include "common/imds.h"
+#include "common/round.h"
+
+typedef struct Round Round;
+
+/* The in-flight part of one probe; runs[i] belongs to report.probes[i]. */
+typedef struct ProbeRun {
+        Round *round;
+        size_t index;
+        ProbeService service;          /* for identity/metrics/logs/endpoint */
+        bool heartbeat;                /* the metrics probe that carries the heartbeat */
+        bool started, finished;
+        unsigned step;                 /* logs: which call of the sequence is running */
+        unsigned steps_done;           /* logs: mask of the steps started (each runs once) */
+        AwsCall *call;
+        HttpRequest *request;          /* endpoint fresh check */
+        ImdsOperation *imds;
+} ProbeRun;
+
+typedef enum RoundStage {
+        ROUND_STAGE_BOOT,       /* imds probe, credentials, fresh endpoint checks */
+        ROUND_STAGE_SIGNED,     /* identity, logs, metrics other than the heartbeat */
+        ROUND_STAGE_HEARTBEAT,  /* the heartbeat PutMetricData */
+        ROUND_STAGE_EVIDENCE,   /* endpoints not checked fresh: warm evidence or a late check */
+        ROUND_STAGE_DONE,
+} RoundStage;
+
+struct Round {
+        Prober *prober;
+        RoundCallback callback;
+        void *userdata;
+
+        /* Copies of the options. */
+        char *region;
+        bool region_configured;
+        char *endpoints[_PROBE_SERVICE_MAX];
+        char **namespaces;             /* heartbeat namespace included */
+        char *heartbeat_namespace;
+        char **log_groups;
+        char *log_stream_template;
+        char *log_stream;              /* expanded once the instance id is known */
+        char *auto_scaling_group;
+        char *metrics_source, *logs_source;
+        bool create_log_group, heartbeat_detail, billed, force_endpoint_check, debug, via_proxy;
+        usec_t timeout, budget, endpoint_check_interval;
+
+        RoundStage stage;
+        usec_t started;                /* CLOCK_MONOTONIC */
+        usec_t deadline;               /* CLOCK_MONOTONIC */
+        sd_event_source *deadline_timer;
+        sd_event_source *finish_source;
+        unsigned n_pending;
+
+        bool imds_done;
+        ResultClass imds_class;
+        char *private_ip;
+
+        bool credentials_settled;
+        AwsCredentials *credentials;   /* this round's copy; NULL if none usable */
+        ResultClass credentials_class;
+        char *credentials_message;
+        CredentialsRefresh *refresh;
+
+        ProbeReport report;
+        ProbeRun *runs;
+};
+
+struct Prober {
+        sd_event *event;
+        HttpClient *http;
+        CredentialsProvider *credentials;
+        Round *round;
+        struct {
+                usec_t last_fresh_check;   /* realtime µs, 0: never */
+                bool failed;               /* the latest check or evidence failed */
+        } endpoints[_PROBE_SERVICE_MAX];
+};
+
+/* round.c */
+void round_op_done(Round *rd);
+void round_imds_finished(Round *rd, ResultClass class, ImdsIdentity *identity);
+void round_result_skip(ProbeResult *res, ResultClass class, const char *message);
+void round_result_from_outcome(Round *rd, ProbeResult *res, AwsCallOutcome *o, const char *operation);
+
+/* probe-aws.c: the signed probes. Each starts its requests and calls round_op_done() once. */
+int probe_identity_start(ProbeRun *run);
+int probe_metrics_start(ProbeRun *run);
+int probe_logs_start(ProbeRun *run);
+
+/* probe-net.c: the imds probe and the endpoint checks. */
+int probe_imds_start(ProbeRun *run);
+int probe_endpoint_start(ProbeRun *run);
+void probe_run_cancel(ProbeRun *run);

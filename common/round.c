@@ -1,0 +1,740 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * round.c: one round of probes, run concurrently on the event loop, and the Prober that carries
+ * the endpoint-check schedule from one round to the next.
+ *
+ * A round moves through stages: BOOT (the imds probe, the credentials, fresh endpoint checks),
+ * SIGNED (identity, logs and the non-heartbeat metrics probes, all at once), HEARTBEAT (the
+ * PutMetricData whose value says whether everything else was ok), EVIDENCE (endpoints not checked
+ * fresh this round are judged by the warm requests that went to them). Every operation started
+ * counts in n_pending and calls round_op_done() exactly once; the stage advances when nothing is
+ * pending. A deadline timer cuts the round off so it never outlasts the interval. The report is
+ * explained by diagnosis.c and handed to the callback from a defer source, on a clean stack.
+ * Nothing here logs: the report is data.
+ */
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "common/diagnosis.h"
+#include "common/round-internal.h"
+
+#define ROUND_DEFAULT_TIMEOUT (5 * USEC_PER_SEC)
+#define ROUND_DEFAULT_BUDGET (60 * USEC_PER_SEC)
+#define ROUND_DEFAULT_ENDPOINT_CHECK_INTERVAL USEC_PER_HOUR
+
+static const char *const probe_service_table[_PROBE_SERVICE_MAX] = {
+        [PROBE_SERVICE_MONITORING] = "monitoring",
+        [PROBE_SERVICE_LOGS] = "logs",
+        [PROBE_SERVICE_STS] = "sts",
+};
+
+const char *probe_service_to_string(ProbeService s)
+{
+        if (s < 0 || s >= _PROBE_SERVICE_MAX)
+                return NULL;
+        return probe_service_table[s];
+}
+
+ProbeService probe_service_from_string(const char *s)
+{
+        return (ProbeService) string_table_lookup(probe_service_table, _PROBE_SERVICE_MAX, s);
+}
+
+static Round *round_free(Round *rd)
+{
+        if (!rd)
+                return NULL;
+        for (size_t i = 0; rd->runs && i < rd->report.n_probes; i++)
+                probe_run_cancel(&rd->runs[i]);
+        credentials_refresh_cancel(rd->refresh);
+        sd_event_source_disable_unref(rd->deadline_timer);
+        sd_event_source_disable_unref(rd->finish_source);
+        free(rd->region);
+        for (size_t i = 0; i < _PROBE_SERVICE_MAX; i++)
+                free(rd->endpoints[i]);
+        strv_free(rd->namespaces);
+        free(rd->heartbeat_namespace);
+        strv_free(rd->log_groups);
+        free(rd->log_stream_template);
+        free(rd->log_stream);
+        free(rd->auto_scaling_group);
+        free(rd->metrics_source);
+        free(rd->logs_source);
+        free(rd->private_ip);
+        aws_credentials_free(rd->credentials);
+        free(rd->credentials_message);
+        probe_report_done(&rd->report);
+        free(rd->runs);
+        return mfree(rd);
+}
+DEFINE_TRIVIAL_CLEANUP_FUNC(Round *, round_free);
+
+void round_result_skip(ProbeResult *res, ResultClass class, const char *message)
+{
+        res->skipped = true;
+        res->ok = false;
+        res->class = class;
+        (void) free_and_strdup(&res->aws_message, message);
+}
+
+/* Copy the facts of a finished AWS call into @res (the probe decides ok and the class). */
+void round_result_from_outcome(Round *rd, ProbeResult *res, AwsCallOutcome *o, const char *operation)
+{
+        AwsResult *a = &o->result;
+
+        res->class = a->class;
+        res->ok = a->class == RESULT_CLASS_OK;
+        res->latency = o->latency;
+        res->attempts = o->attempts;
+        res->http_status = a->http_status;
+        free_and_replace(res->aws_error_code, a->code);
+        free_and_replace(res->request_id, a->request_id);
+        free_and_replace(res->aws_message, a->message);
+        access_denied_done(&res->denied);
+        res->denied = a->denied;
+        a->denied = (AccessDenied) {};
+        res->has_clock_offset = a->has_clock_offset;
+        res->clock_offset_sec = a->clock_offset_sec;
+        (void) free_and_strdup(&res->operation, operation);
+
+        if (rd->debug) {
+                AwsCallDebug *d = reallocarray(res->debug, res->n_debug + 1, sizeof(AwsCallDebug));
+
+                if (d) {
+                        res->debug = d;
+                        res->debug[res->n_debug++] = o->debug;
+                        o->debug = (AwsCallDebug) {};
+                }
+        }
+}
+
+static int on_finish(sd_event_source *s, void *userdata)
+{
+        Round *rd = userdata;
+        Prober *p = rd->prober;
+        RoundCallback cb = rd->callback;
+        void *ud = rd->userdata;
+        _cleanup_(round_freep) Round *done = NULL;
+
+        /* Detach first: the callback may start the next round or free the prober. */
+        done = TAKE_PTR(p->round);
+        done->finish_source = sd_event_source_disable_unref(done->finish_source);
+        cb(p, &done->report, ud);
+        return 0;
+}
+
+static void round_finish(Round *rd)
+{
+        int r;
+
+        rd->stage = ROUND_STAGE_DONE;
+        rd->deadline_timer = sd_event_source_disable_unref(rd->deadline_timer);
+        rd->report.generated_at = now_usec(CLOCK_REALTIME);
+        rd->report.duration = now_usec(CLOCK_MONOTONIC) - rd->started;
+
+        DiagnosisContext ctx = {
+                .region = rd->region,
+                .account_id = rd->report.identity.account ?: rd->report.host.account_id,
+                .instance_id = rd->report.host.instance_id,
+                .principal_arn = rd->report.identity.arn,
+                .heartbeat_namespace = rd->heartbeat_namespace,
+                .log_stream = rd->log_stream,
+                .credential_source = rd->report.identity.credential_source,
+                .credential_detail = rd->report.identity.credential_detail,
+                .create_log_group = rd->create_log_group,
+        };
+        /* Only OOM fails here; the facts stand without the prose then. */
+        (void) diagnosis_explain_report(&rd->report, &ctx);
+
+        r = sd_event_add_defer(rd->prober->event, &rd->finish_source, on_finish, rd);
+        if (r < 0)
+                (void) on_finish(NULL, rd);
+}
+
+static bool run_is(const ProbeRun *run, ProbeKind kind)
+{
+        return run->round->report.probes[run->index].kind == kind;
+}
+
+static int run_start(ProbeRun *run, int (*start)(ProbeRun *run))
+{
+        Round *rd = run->round;
+        int r;
+
+        run->started = true;
+        r = start(run);
+        if (r < 0) {
+                /* Could not even start (OOM, invalid name): a result, not a crash. */
+                ProbeResult *res = &rd->report.probes[run->index];
+
+                run->finished = true;
+                res->ok = false;
+                res->class = RESULT_CLASS_INVALID_REQUEST;
+                (void) free_and_strdup(&res->aws_message, r == -ENOMEM ? "out of memory" :
+                                       "the request could not be built from the configuration");
+                return r;
+        }
+        rd->n_pending++;
+        return 0;
+}
+
+static bool endpoint_due(Round *rd, ProbeService s)
+{
+        Prober *p = rd->prober;
+        usec_t now = now_usec(CLOCK_REALTIME);
+
+        return rd->force_endpoint_check || p->endpoints[s].last_fresh_check == 0 ||
+               p->endpoints[s].failed ||
+               now >= p->endpoints[s].last_fresh_check + rd->endpoint_check_interval;
+}
+
+/* The region is known: derive the endpoints and start the fresh checks that are due. */
+static int round_region_known(Round *rd)
+{
+        int r;
+
+        for (ProbeService s = 0; s < _PROBE_SERVICE_MAX; s++) {
+                if (rd->endpoints[s])
+                        continue;
+                r = aws_endpoint_url_default(probe_service_to_string(s), rd->region,
+                                             &rd->endpoints[s]);
+                if (r < 0)
+                        return r;
+        }
+
+        for (size_t i = 0; i < rd->report.n_probes; i++) {
+                ProbeRun *run = &rd->runs[i];
+                ProbeResult *res = &rd->report.probes[i];
+
+                if (res->kind == PROBE_KIND_IMDS)
+                        continue;
+                r = free_and_strdup(&res->endpoint, rd->endpoints[run->service]);
+                if (r < 0)
+                        return r;
+                if (res->kind == PROBE_KIND_ENDPOINT && endpoint_due(rd, run->service))
+                        (void) run_start(run, probe_endpoint_start);
+        }
+        return 0;
+}
+
+static void round_skip_remaining(Round *rd, ProbeKind kind, ResultClass class, const char *msg)
+{
+        for (size_t i = 0; i < rd->report.n_probes; i++) {
+                ProbeRun *run = &rd->runs[i];
+
+                if (run->started || run->finished || !run_is(run, kind))
+                        continue;
+                run->finished = true;
+                round_result_skip(&rd->report.probes[i], class, msg);
+        }
+}
+
+/*
+ * The imds probe failing to connect at all is not a fault off EC2: when the credentials come
+ * from elsewhere and the region is configured, IMDS is simply not needed.
+ */
+static void round_judge_imds(Round *rd)
+{
+        ProbeResult *res = probe_report_find(&rd->report, "imds");
+
+        if (!res || res->ok || res->class != RESULT_CLASS_IMDS_UNREACHABLE)
+                return;
+        if (!rd->region_configured || !rd->credentials ||
+            rd->credentials->source == CREDENTIAL_SOURCE_IMDS)
+                return;
+        res->ok = true;
+        res->class = RESULT_CLASS_NOT_APPLICABLE;
+}
+
+static void round_start_signed(Round *rd)
+{
+        _cleanup_free_ char *why = NULL;
+
+        if (!rd->region) {
+                if (asprintf(&why, "the region is unknown: IMDS gave no identity document and "
+                             "neither region: nor AWS_REGION is set") < 0)
+                        why = NULL;
+                for (ProbeKind k = PROBE_KIND_IDENTITY; k < _PROBE_KIND_MAX; k++)
+                        round_skip_remaining(rd, k, rd->imds_class, why);
+                return;
+        }
+        if (!rd->credentials) {
+                for (ProbeKind k = PROBE_KIND_IDENTITY; k <= PROBE_KIND_LOGS; k++)
+                        round_skip_remaining(rd, k, rd->credentials_class,
+                                             rd->credentials_message);
+                return;
+        }
+
+        for (size_t i = 0; i < rd->report.n_probes; i++) {
+                ProbeRun *run = &rd->runs[i];
+
+                if (run->started || run->heartbeat)
+                        continue;
+                if (run_is(run, PROBE_KIND_IDENTITY))
+                        (void) run_start(run, probe_identity_start);
+                else if (run_is(run, PROBE_KIND_METRICS))
+                        (void) run_start(run, probe_metrics_start);
+                else if (run_is(run, PROBE_KIND_LOGS))
+                        (void) run_start(run, probe_logs_start);
+        }
+}
+
+static void round_start_heartbeat(Round *rd)
+{
+        for (size_t i = 0; i < rd->report.n_probes; i++) {
+                ProbeRun *run = &rd->runs[i];
+
+                if (run->heartbeat && !run->started && !run->finished)
+                        (void) run_start(run, probe_metrics_start);
+        }
+}
+
+/*
+ * An endpoint not checked fresh this round: a signed request that got any HTTP answer from it
+ * is the evidence that DNS, TCP and TLS work (over the warm connection). If its requests got no
+ * answer, a fresh check says why; if nothing went to it this round, the last check stands.
+ */
+static void round_judge_endpoints(Round *rd)
+{
+        Prober *p = rd->prober;
+
+        for (size_t i = 0; i < rd->report.n_probes; i++) {
+                ProbeRun *run = &rd->runs[i];
+                ProbeResult *res = &rd->report.probes[i];
+                const ProbeResult *evidence = NULL;
+                bool used = false;
+
+                if (res->kind != PROBE_KIND_ENDPOINT || run->started || run->finished)
+                        continue;
+                for (size_t j = 0; j < rd->report.n_probes; j++) {
+                        const ProbeResult *o = &rd->report.probes[j];
+
+                        if (o->kind == PROBE_KIND_ENDPOINT || o->kind == PROBE_KIND_IMDS ||
+                            rd->runs[j].service != run->service || o->skipped || !rd->runs[j].started)
+                                continue;
+                        used = true;
+                        if (o->http_status > 0) {
+                                evidence = o;
+                                break;
+                        }
+                }
+                if (used && !evidence) {
+                        (void) run_start(run, probe_endpoint_start);
+                        continue;
+                }
+                run->finished = true;
+                res->ok = true;
+                res->class = RESULT_CLASS_OK;
+                res->net.fresh = false;
+                res->net.via_proxy = rd->via_proxy;
+                res->net.last_fresh_check = p->endpoints[run->service].last_fresh_check;
+                if (evidence)
+                        (void) free_and_strdup(&res->net.evidence, evidence->id);
+        }
+}
+
+static void round_advance(Round *rd)
+{
+        switch (rd->stage) {
+        case ROUND_STAGE_BOOT:
+                if (!rd->imds_done || !rd->credentials_settled)
+                        return;
+                round_judge_imds(rd);
+                round_start_signed(rd);
+                rd->stage = ROUND_STAGE_SIGNED;
+                _fallthrough_;
+        case ROUND_STAGE_SIGNED:
+                if (rd->n_pending > 0)
+                        return;
+                if (rd->region && rd->credentials)
+                        round_start_heartbeat(rd);
+                rd->stage = ROUND_STAGE_HEARTBEAT;
+                _fallthrough_;
+        case ROUND_STAGE_HEARTBEAT:
+                if (rd->n_pending > 0)
+                        return;
+                if (rd->region)
+                        round_judge_endpoints(rd);
+                rd->stage = ROUND_STAGE_EVIDENCE;
+                _fallthrough_;
+        case ROUND_STAGE_EVIDENCE:
+                if (rd->n_pending > 0)
+                        return;
+                round_finish(rd);
+                return;
+        case ROUND_STAGE_DONE:
+                return;
+        }
+}
+
+void round_op_done(Round *rd)
+{
+        if (rd->n_pending > 0)
+                rd->n_pending--;
+        round_advance(rd);
+}
+
+/* The imds probe reports its outcome here (before round_op_done()). */
+void round_imds_finished(Round *rd, ResultClass class, ImdsIdentity *identity)
+{
+        ProbeHost *h = &rd->report.host;
+
+        rd->imds_done = true;
+        rd->imds_class = class;
+        if (identity && identity->instance_id) {
+                free_and_replace(h->instance_id, identity->instance_id);
+                free_and_replace(h->account_id, identity->account_id);
+                free_and_replace(h->availability_zone, identity->availability_zone);
+                free_and_replace(rd->private_ip, identity->private_ip);
+                if (!rd->region && aws_region_is_valid(identity->region))
+                        rd->region = TAKE_PTR(identity->region);
+        }
+        (void) free_and_strdup(&h->region, rd->region);
+        if (!rd->log_stream)
+                (void) round_expand_log_stream(rd->log_stream_template, h->instance_id,
+                                               h->hostname, rd->private_ip, &rd->log_stream);
+        if (rd->region && !rd->region_configured)
+                (void) round_region_known(rd);
+}
+
+static void credentials_settle(Round *rd, const CredentialsResult *result)
+{
+        CredentialsProvider *cp = rd->prober->credentials;
+        ProbeIdentity *id = &rd->report.identity;
+        const AwsCredentials *c = NULL;
+        CredentialsStatus st;
+        int r;
+
+        rd->credentials_settled = true;
+        r = credentials_provider_get(cp, &c);
+        if (r == 0) {
+                if (aws_credentials_copy(c, &rd->credentials) < 0)
+                        rd->credentials = NULL;
+        }
+        credentials_provider_get_status(cp, &st);
+        if (c) {
+                id->credential_source = c->source;
+                (void) free_and_strdup(&id->credential_detail, c->source_detail);
+                (void) free_and_strdup(&id->access_key_id, c->access_key_id);
+                id->expires_at = c->expiration;
+        }
+        if (rd->credentials)
+                return;
+
+        if (r == CREDENTIALS_EXPIRED) {
+                char when[ISO8601_MAX];
+
+                rd->credentials_class = RESULT_CLASS_CREDENTIALS_EXPIRED;
+                free(rd->credentials_message);
+                if (asprintf(&rd->credentials_message,
+                             "the credentials from %s expired at %s and could not be refreshed%s%s",
+                             strna(c->source_detail), iso8601_format(c->expiration, when),
+                             st.last_error_message ? ": " : "",
+                             strempty(st.last_error_message)) < 0)
+                        rd->credentials_message = NULL;
+                return;
+        }
+        rd->credentials_class = result ? result->class : st.class;
+        /* The chain came up empty, and IMDS had a specific reason (no role, hop limit, trust
+         * policy...): that reason is the remedy. IMDS merely unreachable means not on EC2. */
+        if (result && rd->credentials_class == RESULT_CLASS_NO_CREDENTIALS &&
+            result->imds_class > RESULT_CLASS_OK && result->imds_class != RESULT_CLASS_IMDS_UNREACHABLE)
+                rd->credentials_class = result->imds_class;
+        if (rd->credentials_class == RESULT_CLASS_OK)
+                rd->credentials_class = RESULT_CLASS_NO_CREDENTIALS;
+        (void) free_and_strdup(&rd->credentials_message,
+                               result && result->message ? result->message : st.message);
+}
+
+static void on_credentials(CredentialsProvider *cp, const CredentialsResult *result, void *userdata)
+{
+        Round *rd = userdata;
+
+        rd->refresh = NULL;
+        credentials_settle(rd, result);
+        round_op_done(rd);
+}
+
+static int round_start_credentials(Round *rd)
+{
+        const AwsCredentials *c;
+        int r;
+
+        r = credentials_provider_get(rd->prober->credentials, &c);
+        if (r == 0) {
+                credentials_settle(rd, NULL);
+                return 0;
+        }
+        /* None, or expired: this round asks the chain again rather than report stale state. */
+        r = credentials_provider_refresh(rd->prober->credentials, on_credentials, rd, &rd->refresh);
+        if (r < 0)
+                return r;
+        rd->n_pending++;
+        return 0;
+}
+
+static int on_deadline(sd_event_source *s, usec_t usec, void *userdata)
+{
+        Round *rd = userdata;
+        char budget[32];
+
+        (void) snprintf(budget, sizeof(budget), "%.1f", (double) rd->budget / USEC_PER_SEC);
+        for (size_t i = 0; i < rd->report.n_probes; i++) {
+                ProbeRun *run = &rd->runs[i];
+                ProbeResult *res = &rd->report.probes[i];
+                _cleanup_free_ char *msg = NULL;
+
+                if (run->finished)
+                        continue;
+                probe_run_cancel(run);
+                run->finished = true;
+                if (asprintf(&msg, "%s when the round's time budget of %s s ran out",
+                             run->started ? "not finished" : "not started", budget) < 0)
+                        msg = NULL;
+                if (!run->started)
+                        round_result_skip(res, RESULT_CLASS_TIMEOUT, msg);
+                else {
+                        res->ok = false;
+                        res->class = RESULT_CLASS_TIMEOUT;
+                        free_and_replace(res->aws_message, msg);
+                }
+        }
+        rd->refresh = credentials_refresh_cancel(rd->refresh);
+        rd->n_pending = 0;
+        round_finish(rd);
+        return 0;
+}
+
+static int round_add_probe(Round *rd, ProbeKind kind, const char *target, ProbeService service,
+                           const char *source, bool heartbeat)
+{
+        ProbeReport *rep = &rd->report;
+        ProbeResult *res;
+        ProbeRun *runs;
+
+        res = reallocarray(rep->probes, rep->n_probes + 1, sizeof(ProbeResult));
+        if (!res)
+                return -ENOMEM;
+        rep->probes = res;
+        runs = reallocarray(rd->runs, rep->n_probes + 1, sizeof(ProbeRun));
+        if (!runs)
+                return -ENOMEM;
+        rd->runs = runs;
+
+        res = &rep->probes[rep->n_probes];
+        *res = (ProbeResult) { .kind = kind, .class = RESULT_CLASS_OK };
+        rd->runs[rep->n_probes] = (ProbeRun) {
+                .round = rd, .index = rep->n_probes, .service = service, .heartbeat = heartbeat,
+        };
+        rep->n_probes++;
+
+        if (target) {
+                if (asprintf(&res->id, "%s:%s", probe_kind_to_string(kind), target) < 0)
+                        return -ENOMEM;
+                res->target = strdup(target);
+                if (!res->target)
+                        return -ENOMEM;
+        } else {
+                res->id = strdup(probe_kind_to_string(kind));
+                if (!res->id)
+                        return -ENOMEM;
+        }
+        res->source = strdup(source ?: "default");
+        if (!res->source)
+                return -ENOMEM;
+        return 0;
+}
+
+static int round_build(Round *rd)
+{
+        int r;
+
+        r = round_add_probe(rd, PROBE_KIND_IMDS, NULL, _PROBE_SERVICE_INVALID, "default", false);
+        if (r < 0)
+                return r;
+        r = round_add_probe(rd, PROBE_KIND_IDENTITY, NULL, PROBE_SERVICE_STS, "default", false);
+        if (r < 0)
+                return r;
+        if (rd->billed)
+                STRV_FOREACH(ns, rd->namespaces) {
+                        r = round_add_probe(rd, PROBE_KIND_METRICS, *ns, PROBE_SERVICE_MONITORING,
+                                            rd->metrics_source,
+                                            streq(*ns, rd->heartbeat_namespace));
+                        if (r < 0)
+                                return r;
+                }
+        STRV_FOREACH(g, rd->log_groups) {
+                r = round_add_probe(rd, PROBE_KIND_LOGS, *g, PROBE_SERVICE_LOGS, rd->logs_source,
+                                    false);
+                if (r < 0)
+                        return r;
+        }
+        for (ProbeService s = 0; s < _PROBE_SERVICE_MAX; s++) {
+                /* No log groups: nothing goes to the Logs endpoint, nothing to check there. */
+                if (s == PROBE_SERVICE_LOGS && strv_length(rd->log_groups) == 0)
+                        continue;
+                r = round_add_probe(rd, PROBE_KIND_ENDPOINT, probe_service_to_string(s), s,
+                                    "default", false);
+                if (r < 0)
+                        return r;
+        }
+        return 0;
+}
+
+static int strdup_opt(char **dst, const char *src)
+{
+        if (!src)
+                return 0;
+        *dst = strdup(src);
+        return *dst ? 0 : -ENOMEM;
+}
+
+static int round_new(Prober *p, const RoundOptions *o, Round **ret)
+{
+        _cleanup_(round_freep) Round *rd = NULL;
+        char host[256] = "";
+        const char *hb;
+        int r;
+
+        rd = calloc(1, sizeof(Round));
+        if (!rd)
+                return -ENOMEM;
+        rd->prober = p;
+        probe_report_done(&rd->report);
+        rd->imds_class = RESULT_CLASS_OK;
+        rd->credentials_class = RESULT_CLASS_NO_CREDENTIALS;
+
+        if (o->region && !aws_region_is_valid(o->region))
+                return -EINVAL;
+        if (strdup_opt(&rd->region, o->region) < 0)
+                return -ENOMEM;
+        rd->region_configured = !!o->region;
+        for (ProbeService s = 0; s < _PROBE_SERVICE_MAX; s++)
+                if (strdup_opt(&rd->endpoints[s], o->endpoints[s]) < 0)
+                        return -ENOMEM;
+
+        hb = o->heartbeat_namespace ?: (o->namespaces && o->namespaces[0] ? o->namespaces[0] :
+                                        ROUND_DEFAULT_NAMESPACE);
+        if (strdup_opt(&rd->heartbeat_namespace, hb) < 0)
+                return -ENOMEM;
+        /* The heartbeat's namespace is probed first; the others follow in configured order. */
+        r = strv_extend(&rd->namespaces, hb);
+        if (r < 0)
+                return r;
+        STRV_FOREACH(ns, o->namespaces)
+                if (!strv_contains(rd->namespaces, *ns)) {
+                        r = strv_extend(&rd->namespaces, *ns);
+                        if (r < 0)
+                                return r;
+                }
+        STRV_FOREACH(g, o->log_groups)
+                if (!strv_contains(rd->log_groups, *g)) {
+                        r = strv_extend(&rd->log_groups, *g);
+                        if (r < 0)
+                                return r;
+                }
+        if (strdup_opt(&rd->log_stream_template, o->log_stream ?: ROUND_DEFAULT_LOG_STREAM) < 0 ||
+            strdup_opt(&rd->auto_scaling_group, o->auto_scaling_group) < 0 ||
+            strdup_opt(&rd->metrics_source, o->metrics_source ?: "config") < 0 ||
+            strdup_opt(&rd->logs_source, o->logs_source ?: "config") < 0)
+                return -ENOMEM;
+        rd->create_log_group = o->create_log_group;
+        rd->heartbeat_detail = o->heartbeat_detail;
+        rd->billed = o->billed;
+        rd->force_endpoint_check = o->force_endpoint_check;
+        rd->debug = o->debug;
+        rd->via_proxy = !isempty(o->proxy);
+        rd->timeout = o->timeout ?: ROUND_DEFAULT_TIMEOUT;
+        rd->budget = o->budget ?: ROUND_DEFAULT_BUDGET;
+        rd->endpoint_check_interval = o->endpoint_check_interval ?:
+                                      ROUND_DEFAULT_ENDPOINT_CHECK_INTERVAL;
+
+        if (gethostname(host, sizeof(host) - 1) < 0 || !*host)
+                strcpy(host, "localhost");
+        rd->report.host.hostname = strdup(host);
+        if (!rd->report.host.hostname)
+                return -ENOMEM;
+
+        r = round_build(rd);
+        if (r < 0)
+                return r;
+        *ret = TAKE_PTR(rd);
+        return 0;
+}
+
+int prober_start_round(Prober *p, const RoundOptions *opts, RoundCallback callback,
+                       void *userdata)
+{
+        _cleanup_(round_freep) Round *rd = NULL;
+        int r;
+
+        if (!p || !opts || !callback)
+                return -EINVAL;
+        if (p->round)
+                return -EBUSY;
+
+        r = round_new(p, opts, &rd);
+        if (r < 0)
+                return r;
+        rd->callback = callback;
+        rd->userdata = userdata;
+        rd->started = now_usec(CLOCK_MONOTONIC);
+        rd->deadline = rd->started + rd->budget;
+
+        r = sd_event_add_time(p->event, &rd->deadline_timer, CLOCK_MONOTONIC, rd->deadline,
+                              10 * USEC_PER_MSEC, on_deadline, rd);
+        if (r < 0)
+                return r;
+
+        p->round = rd;
+        r = run_start(&rd->runs[0], probe_imds_start);
+        if (r >= 0)
+                r = round_start_credentials(rd);
+        if (r >= 0 && rd->region)
+                r = round_region_known(rd);
+        if (r < 0) {
+                p->round = NULL;
+                return r;
+        }
+        TAKE_PTR(rd);
+        return 0;
+}
+
+bool prober_is_running(const Prober *p)
+{
+        return p && p->round;
+}
+
+void prober_cancel_round(Prober *p)
+{
+        if (p)
+                p->round = round_free(p->round);
+}
+
+int prober_new(sd_event *event, HttpClient *http, CredentialsProvider *credentials, Prober **ret)
+{
+        Prober *p;
+
+        if (!event || !http || !credentials || !ret)
+                return -EINVAL;
+        p = calloc(1, sizeof(Prober));
+        if (!p)
+                return -ENOMEM;
+        p->event = sd_event_ref(event);
+        p->http = http;
+        p->credentials = credentials;
+        *ret = p;
+        return 0;
+}
+
+Prober *prober_free(Prober *p)
+{
+        if (!p)
+                return NULL;
+        round_free(p->round);
+        sd_event_unref(p->event);
+        return mfree(p);
+}
