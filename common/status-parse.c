@@ -17,9 +17,8 @@
 
 #include <json-c/json.h>
 
+#include "common/json-util.h"
 #include "common/status.h"
-
-DEFINE_TRIVIAL_CLEANUP_FUNC(struct json_object *, json_object_put);
 
 int status_json_parse(const char *data, size_t size, struct json_object **ret)
 {
@@ -285,6 +284,9 @@ static int network_from_json(struct json_object *o, ProbeNetwork *n)
         if (r < 0)
                 return r;
         r = json_get_bool(o, "fresh", /* required= */ false, &n->fresh);
+        if (r < 0)
+                return r;
+        r = json_get_bool(o, "connected", /* required= */ false, &n->connected);
         if (r < 0)
                 return r;
         r = json_get_bool(o, "via_proxy", /* required= */ false, &n->via_proxy);

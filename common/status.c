@@ -18,9 +18,8 @@
 
 #include <json-c/json.h>
 
+#include "common/json-util.h"
 #include "common/status.h"
-
-DEFINE_TRIVIAL_CLEANUP_FUNC(struct json_object *, json_object_put);
 
 /* ---- writing: values ------------------------------------------------------------------------- */
 
@@ -190,6 +189,7 @@ static int network_to_json(const ProbeNetwork *n, struct json_object **ret)
             json_add_string(o, "address", n->address) < 0 ||
             json_add_string(o, "scope", address_scope_to_string(n->scope) ?: "unknown") < 0 ||
             json_add_bool(o, "fresh", n->fresh) < 0 ||
+            json_add_bool(o, "connected", n->connected) < 0 ||
             json_add_bool(o, "via_proxy", n->via_proxy) < 0 ||
             json_add_msec(o, "dns_ms", n->dns, false) < 0 ||
             json_add_msec(o, "connect_ms", n->connect, false) < 0 ||

@@ -98,7 +98,7 @@ int status_report_format(const ProbeReport *r, StatusJsonFlags flags, char **ret
  * like, and NaN is refused where a number is read.)
  *
  * Return: 0; -EFBIG if @size exceeds STATUS_JSON_MAX; -EBADMSG if it is not such a document;
- *         -ENOMEM.
+ *         -EINVAL for a NULL @data with a nonzero @size; -ENOMEM.
  */
 int status_json_parse(const char *data, size_t size, struct json_object **ret);
 

@@ -156,6 +156,7 @@ static void make_report(ProbeReport *r)
                 .address = S("10.0.1.5"),
                 .scope = ADDRESS_SCOPE_PRIVATE,
                 .fresh = true,
+                .connected = true,
                 .dns = 1500,
                 .connect = 2000,
                 .tls = 0,
@@ -208,7 +209,8 @@ static const char expected_report[] =
         "\"deny\":null,\"policy_arn\":null,\"remedy\":null,\"source\":\"config\","
         "\"attempts\":0,\"skipped\":false,\"operation\":null,\"aws_message\":null,"
         "\"clock_offset_s\":null,\"network\":{\"host\":\"logs.eu-west-1.amazonaws.com\","
-        "\"address\":\"10.0.1.5\",\"scope\":\"private\",\"fresh\":true,\"via_proxy\":false,"
+        "\"address\":\"10.0.1.5\",\"scope\":\"private\",\"fresh\":true,"
+        "\"connected\":true,\"via_proxy\":false,"
         "\"dns_ms\":1.5,\"connect_ms\":2,\"tls_ms\":null,"
         "\"last_fresh_check\":\"2026-11-22T09:59:59Z\",\"evidence\":null}}"
         "]}\n";
@@ -309,8 +311,9 @@ static void test_format_keys(void)
                                                 "credential_source", "credential_detail",
                                                 "access_key_id", "expires_at" };
         static const char *const network[] = { "host", "address", "scope", "fresh",
-                                               "via_proxy", "dns_ms", "connect_ms", "tls_ms",
-                                               "last_fresh_check", "evidence" };
+                                               "connected", "via_proxy", "dns_ms",
+                                               "connect_ms", "tls_ms", "last_fresh_check",
+                                               "evidence" };
         static const char *const debug[] = { "method", "url", "signed_headers",
                                              "canonical_request", "string_to_sign", "status",
                                              "response_headers" };

@@ -1,0 +1,229 @@
+#!/usr/bin/python3
+# SPDX-License-Identifier: MIT
+"""Integration test of the real `cwguardctl` binary against the local AWS simulator: `check`
+(table and --json, exit status 0/1/2, --debug without secrets, configuration errors with
+file:line:column) and `policy` (valid JSON naming exactly the configured resources).
+
+Run by meson with CWGUARD_CTL pointing at the binary; exits 77 (skip) when the simulator cannot
+run here and CWGUARD_REQUIRE_SIM is unset.
+"""
+
+import sys
+
+sys.dont_write_bytecode = True
+
+import json  # noqa: E402
+import os  # noqa: E402
+import shutil  # noqa: E402
+import subprocess  # noqa: E402
+import tempfile  # noqa: E402
+import time  # noqa: E402
+import unittest  # noqa: E402
+import urllib.request  # noqa: E402
+
+CTL = os.environ.get('CWGUARD_CTL', '')
+SIM = os.environ.get('CWGUARD_SIM', '')
+PYTHON = os.environ.get('CWGUARD_PYTHON') or '/usr/bin/python3'
+AKID = 'AKIDCWGUARDCTLTEST01'
+SECRET = 'cwguardctl/SECRET/do-not-leak-9876543210'
+TOKEN = 'cwguardctl-SESSION-TOKEN-do-not-leak'
+PROBE_KEYS = {'id', 'kind', 'target', 'endpoint', 'ok', 'class', 'latency_ms', 'http_status',
+              'aws_error_code', 'request_id', 'message', 'principal', 'action', 'resource',
+              'policy_type', 'deny', 'policy_arn', 'remedy', 'source'}
+
+
+class Simulator:
+    def __init__(self):
+        self.dir = tempfile.mkdtemp(prefix='cwguardctl-test-')
+        ready = os.path.join(self.dir, 'ready.json')
+        self.proc = subprocess.Popen([PYTHON, SIM, '--state-dir', self.dir + '/sim',
+                                      '--ready-file', ready],
+                                     stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+        for _ in range(300):
+            if os.path.exists(ready):
+                break
+            if self.proc.poll() is not None:
+                if self.proc.returncode == 77 and not os.environ.get('CWGUARD_REQUIRE_SIM'):
+                    sys.exit(77)
+                raise RuntimeError('simulator failed: ' + self.proc.stderr.read().decode())
+            time.sleep(0.05)
+        with open(ready) as f:
+            self.info = json.load(f)
+
+    def control(self, path, body=None):
+        req = urllib.request.Request(self.info['control_url'] + path,
+                                     json.dumps(body if body is not None else {}).encode(),
+                                     {'Content-Type': 'application/json'})
+        return json.loads(urllib.request.urlopen(req).read() or b'null')
+
+    def stop(self):
+        self.proc.terminate()
+        self.proc.wait(10)
+        shutil.rmtree(self.dir, ignore_errors=True)
+
+
+sim = None
+
+
+def setUpModule():
+    global sim
+    if not CTL or not SIM:
+        raise unittest.SkipTest('CWGUARD_CTL/CWGUARD_SIM not set')
+    sim = Simulator()
+
+
+def tearDownModule():
+    if sim:
+        sim.stop()
+
+
+class CwguardctlTest(unittest.TestCase):
+    def setUp(self):
+        sim.control('/reset')
+        self.config = os.path.join(sim.dir, 'cwguard.yaml')
+        self.write_config()
+
+    def write_config(self, extra=''):
+        i = sim.info
+        with open(self.config, 'w') as f:
+            f.write(f"""region: us-east-1
+timeout: 3s
+endpoints:
+  monitoring: {i['aws_url']}
+  logs: {i['aws_url']}
+  sts: {i['aws_url']}
+ca_bundle: {i['ca']}
+proxy:
+  url: ""
+imds:
+  endpoint: {i['imds_url']}
+credentials:
+  file: {sim.dir}/no-such-credentials
+probes:
+  metrics: [CWAgent, Custom/App]
+  logs: [/aws/ec2/app]
+{extra}""")
+
+    def run_ctl(self, *args, env_extra=None):
+        env = {k: v for k, v in os.environ.items() if not k.startswith('AWS_')}
+        env.update(env_extra or {})
+        return subprocess.run([CTL, *args], capture_output=True, text=True, env=env, timeout=60)
+
+    def check_json(self, *args, env_extra=None):
+        p = self.run_ctl('check', '--config', self.config, '--json', *args, env_extra=env_extra)
+        self.assertIn(p.returncode, (0, 1), p.stderr)
+        return p, json.loads(p.stdout)
+
+    def test_check_all_ok(self):
+        p, doc = self.check_json()
+        self.assertEqual(p.returncode, 0, p.stdout)
+        self.assertEqual(doc['version'], 1)
+        self.assertEqual(doc['host']['instance_id'], 'i-0123456789abcdef0')
+        self.assertEqual(doc['host']['region'], 'us-east-1')
+        self.assertEqual(doc['host']['account_id'], '123456789012')
+        self.assertEqual(doc['host']['availability_zone'], 'us-east-1a')
+        self.assertEqual(doc['identity']['credential_source'], 'imds')
+        self.assertTrue(doc['identity']['arn'].startswith('arn:aws:sts::123456789012:assumed-role/'))
+        self.assertIsNotNone(doc['identity']['expires_at'])
+        ids = [p['id'] for p in doc['probes']]
+        self.assertEqual(ids, ['imds', 'identity', 'metrics:CWAgent', 'metrics:Custom/App',
+                               'logs:/aws/ec2/app', 'endpoint:monitoring', 'endpoint:logs',
+                               'endpoint:sts'])
+        for pr in doc['probes']:
+            self.assertTrue(PROBE_KEYS <= set(pr), pr)
+            self.assertTrue(pr['ok'], pr)
+            self.assertEqual(pr['class'], 'ok')
+            self.assertIsNone(pr['remedy'])
+            self.assertIsNone(pr['policy_type'])
+        by = {p['id']: p for p in doc['probes']}
+        self.assertEqual(by['metrics:CWAgent']['source'], 'config')
+        self.assertEqual(by['identity']['source'], 'default')
+        self.assertEqual(by['metrics:CWAgent']['kind'], 'metrics')
+        self.assertEqual(by['metrics:CWAgent']['target'], 'CWAgent')
+        self.assertEqual(by['endpoint:sts']['endpoint'], sim.info['aws_url'])
+        self.assertEqual(doc['heartbeat_value'], 1)
+
+        # The readable table says the same.
+        p = self.run_ctl('check', '--config', self.config)
+        self.assertEqual(p.returncode, 0, p.stdout + p.stderr)
+        self.assertIn('8 probes, 0 failing', p.stdout)
+        self.assertIn('metrics:Custom/App', p.stdout)
+
+    def test_check_denied_exit_1(self):
+        sim.control('/scenario', {'deny': [{
+            'action': 'cloudwatch:PutMetricData', 'namespace': 'Custom/App',
+            'policy_type': 'permissions-boundary', 'deny': 'implicit'}]})
+        p, doc = self.check_json()
+        self.assertEqual(p.returncode, 1)
+        by = {p['id']: p for p in doc['probes']}
+        bad = by['metrics:Custom/App']
+        self.assertFalse(bad['ok'])
+        self.assertEqual(bad['class'], 'access-denied')
+        self.assertEqual(bad['policy_type'], 'permissions-boundary')
+        self.assertEqual(bad['deny'], 'implicit')
+        self.assertEqual(bad['action'], 'cloudwatch:PutMetricData')
+        self.assertIsNone(bad['resource'])
+        self.assertEqual(bad['http_status'], 403)
+        self.assertEqual(bad['aws_error_code'], 'AccessDenied')
+        self.assertTrue(bad['request_id'])
+        self.assertIn('permissions boundary', bad['remedy'])
+        # Denied in one namespace, allowed in the other: the namespace condition.
+        self.assertIn("'CWAgent'", bad['message'])
+        self.assertIn('cloudwatch:namespace', bad['message'])
+        self.assertEqual(doc['heartbeat_value'], 0)
+
+        p = self.run_ctl('check', '--config', self.config)
+        self.assertEqual(p.returncode, 1)
+        self.assertIn('FAIL', p.stdout)
+        self.assertIn('remedy:', p.stdout)
+        self.assertIn('permissions boundary', p.stdout)
+
+    def test_debug_never_prints_secrets(self):
+        sim.control('/scenario', {'keys': {AKID: {'secret': SECRET, 'token': TOKEN}}})
+        env = {'AWS_ACCESS_KEY_ID': AKID, 'AWS_SECRET_ACCESS_KEY': SECRET,
+               'AWS_SESSION_TOKEN': TOKEN}
+        p, doc = self.check_json('--debug', env_extra=env)
+        self.assertEqual(p.returncode, 0, p.stdout)
+        self.assertEqual(doc['identity']['credential_source'], 'environment')
+        self.assertEqual(doc['identity']['access_key_id'], AKID)
+        debug = [d for pr in doc['probes'] for d in (pr.get('debug') or [])]
+        self.assertGreaterEqual(len(debug), 4)
+        self.assertTrue(all(d['canonical_request'] and d['string_to_sign'] for d in debug))
+        self.assertTrue(all('x-amz-date' in d['signed_headers'] for d in debug))
+        p2 = self.run_ctl('check', '--config', self.config, '--debug', env_extra=env)
+        self.assertIn('canonical request:', p2.stdout)
+        for out in (p.stdout, p.stderr, p2.stdout, p2.stderr):
+            self.assertNotIn(SECRET, out)
+            self.assertNotIn(TOKEN, out)
+
+    def test_config_error_exit_2(self):
+        self.write_config('heartbeat:\n  intervall: 5m\n')
+        p = self.run_ctl('check', '--config', self.config)
+        self.assertEqual(p.returncode, 2)
+        self.assertIn(self.config + ':18:', p.stderr)
+        self.assertIn('intervall', p.stderr)
+        self.assertEqual(p.stdout, '')
+        for args in (['frobnicate'], [], ['check', 'extra'], ['policy', '--account-id', '12']):
+            p = self.run_ctl(*args)
+            self.assertEqual(p.returncode, 2, args)
+        p = self.run_ctl('--help')
+        self.assertEqual(p.returncode, 0)
+        self.assertIn('check', p.stdout)
+
+    def test_policy(self):
+        self.write_config('heartbeat:\n  namespace: Fleet/Heartbeat\n')
+        p = self.run_ctl('policy', '--config', self.config, '--account-id', '123456789012')
+        self.assertEqual(p.returncode, 0, p.stderr)
+        doc = json.loads(p.stdout)
+        self.assertEqual(doc['Version'], '2012-10-17')
+        st = {s['Sid']: s for s in doc['Statement']}
+        self.assertEqual(st['PutMetricData']['Resource'], '*')
+        self.assertEqual(st['PutMetricData']['Condition']['StringEquals']['cloudwatch:namespace'],
+                         ['Fleet/Heartbeat', 'CWAgent', 'Custom/App'])
+        self.assertEqual(st['PutLogEvents']['Resource'],
+                         ['arn:aws:logs:us-east-1:123456789012:log-group:/aws/ec2/app:log-stream:*'])
+        self.assertNotIn('logs:*', p.stdout)
+
+
+if __name__ == '__main__':
+    unittest.main(verbosity=2)
