@@ -34,25 +34,9 @@ static const char *const deny_kind_table[_DENY_KIND_MAX] = {
         [DENY_KIND_IMPLICIT] = "implicit",
 };
 
-const char *policy_type_to_string(PolicyType t)
-{
-        return t >= 0 && t < _POLICY_TYPE_MAX ? policy_type_table[t] : NULL;
-}
+DEFINE_STRING_TABLE_LOOKUP(policy_type, PolicyType, _POLICY_TYPE_MAX);
 
-PolicyType policy_type_from_string(const char *s)
-{
-        return (PolicyType) string_table_lookup(policy_type_table, _POLICY_TYPE_MAX, s);
-}
-
-const char *deny_kind_to_string(DenyKind k)
-{
-        return k >= 0 && k < _DENY_KIND_MAX ? deny_kind_table[k] : NULL;
-}
-
-DenyKind deny_kind_from_string(const char *s)
-{
-        return (DenyKind) string_table_lookup(deny_kind_table, _DENY_KIND_MAX, s);
-}
+DEFINE_STRING_TABLE_LOOKUP(deny_kind, DenyKind, _DENY_KIND_MAX);
 
 /* ---- access-denied messages ---------------------------------------------------------------- */
 

@@ -33,18 +33,7 @@ static const char *const aws_protocol_table[_AWS_PROTOCOL_MAX] = {
         [AWS_PROTOCOL_JSON11] = "json-1.1",
 };
 
-const char *aws_protocol_to_string(AwsProtocol p)
-{
-        return p >= 0 && p < _AWS_PROTOCOL_MAX ? aws_protocol_table[p] : NULL;
-}
-
-AwsProtocol aws_protocol_from_string(const char *s)
-{
-        for (int i = 0; s && i < _AWS_PROTOCOL_MAX; i++)
-                if (streq(aws_protocol_table[i], s))
-                        return (AwsProtocol) i;
-        return _AWS_PROTOCOL_INVALID;
-}
+DEFINE_STRING_TABLE_LOOKUP(aws_protocol, AwsProtocol, _AWS_PROTOCOL_MAX);
 
 static bool is_blank_char(char c)
 {

@@ -40,22 +40,7 @@ static const char *const credential_source_table[_CREDENTIAL_SOURCE_MAX] = {
         [CREDENTIAL_SOURCE_IMDS] = "imds",
 };
 
-const char *credential_source_to_string(CredentialSource s)
-{
-        if (s < 0 || s >= _CREDENTIAL_SOURCE_MAX)
-                return NULL;
-        return credential_source_table[s];
-}
-
-CredentialSource credential_source_from_string(const char *s)
-{
-        if (!s)
-                return _CREDENTIAL_SOURCE_INVALID;
-        for (int i = 0; i < _CREDENTIAL_SOURCE_MAX; i++)
-                if (streq(credential_source_table[i], s))
-                        return (CredentialSource) i;
-        return _CREDENTIAL_SOURCE_INVALID;
-}
+DEFINE_STRING_TABLE_LOOKUP(credential_source, CredentialSource, _CREDENTIAL_SOURCE_MAX);
 
 AwsCredentials *aws_credentials_free(AwsCredentials *c)
 {

@@ -36,22 +36,7 @@ static const char *const http_transport_table[_HTTP_TRANSPORT_MAX] = {
         [HTTP_TRANSPORT_OTHER] = "other",
 };
 
-const char *http_transport_to_string(HttpTransport t)
-{
-        if (t < 0 || t >= _HTTP_TRANSPORT_MAX)
-                return NULL;
-        return http_transport_table[t];
-}
-
-HttpTransport http_transport_from_string(const char *s)
-{
-        if (!s)
-                return _HTTP_TRANSPORT_INVALID;
-        for (int i = 0; i < _HTTP_TRANSPORT_MAX; i++)
-                if (streq(http_transport_table[i], s))
-                        return (HttpTransport) i;
-        return _HTTP_TRANSPORT_INVALID;
-}
+DEFINE_STRING_TABLE_LOOKUP(http_transport, HttpTransport, _HTTP_TRANSPORT_MAX);
 
 void *http_erase_and_free(void *p, size_t n)
 {

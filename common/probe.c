@@ -20,17 +20,7 @@ static const char *const probe_kind_table[_PROBE_KIND_MAX] = {
         [PROBE_KIND_ENDPOINT] = "endpoint",
 };
 
-const char *probe_kind_to_string(ProbeKind k)
-{
-        if (k < 0 || k >= _PROBE_KIND_MAX)
-                return NULL;
-        return probe_kind_table[k];
-}
-
-ProbeKind probe_kind_from_string(const char *s)
-{
-        return (ProbeKind) string_table_lookup(probe_kind_table, _PROBE_KIND_MAX, s);
-}
+DEFINE_STRING_TABLE_LOOKUP(probe_kind, ProbeKind, _PROBE_KIND_MAX);
 
 static const char *const address_scope_table[_ADDRESS_SCOPE_MAX] = {
         [ADDRESS_SCOPE_UNKNOWN] = "unknown",
@@ -40,17 +30,7 @@ static const char *const address_scope_table[_ADDRESS_SCOPE_MAX] = {
         [ADDRESS_SCOPE_LINK_LOCAL] = "link-local",
 };
 
-const char *address_scope_to_string(AddressScope s)
-{
-        if (s < 0 || s >= _ADDRESS_SCOPE_MAX)
-                return NULL;
-        return address_scope_table[s];
-}
-
-AddressScope address_scope_from_string(const char *s)
-{
-        return (AddressScope) string_table_lookup(address_scope_table, _ADDRESS_SCOPE_MAX, s);
-}
+DEFINE_STRING_TABLE_LOOKUP(address_scope, AddressScope, _ADDRESS_SCOPE_MAX);
 
 static AddressScope address_scope_of_v4(uint32_t a)
 {

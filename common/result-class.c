@@ -34,17 +34,7 @@ static const char *const result_class_table[_RESULT_CLASS_MAX] = {
         [RESULT_CLASS_NOT_APPLICABLE] = "not-applicable",
 };
 
-const char *result_class_to_string(ResultClass c)
-{
-        if (c < 0 || c >= _RESULT_CLASS_MAX)
-                return NULL;
-        return result_class_table[c];
-}
-
-ResultClass result_class_from_string(const char *s)
-{
-        return (ResultClass) string_table_lookup(result_class_table, _RESULT_CLASS_MAX, s);
-}
+DEFINE_STRING_TABLE_LOOKUP(result_class, ResultClass, _RESULT_CLASS_MAX);
 
 ResultClass result_class_from_transport(HttpTransport t)
 {

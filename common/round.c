@@ -31,17 +31,7 @@ static const char *const probe_service_table[_PROBE_SERVICE_MAX] = {
         [PROBE_SERVICE_STS] = "sts",
 };
 
-const char *probe_service_to_string(ProbeService s)
-{
-        if (s < 0 || s >= _PROBE_SERVICE_MAX)
-                return NULL;
-        return probe_service_table[s];
-}
-
-ProbeService probe_service_from_string(const char *s)
-{
-        return (ProbeService) string_table_lookup(probe_service_table, _PROBE_SERVICE_MAX, s);
-}
+DEFINE_STRING_TABLE_LOOKUP(probe_service, ProbeService, _PROBE_SERVICE_MAX);
 
 static Round *round_free(Round *rd)
 {

@@ -63,6 +63,25 @@ int http_date_parse(const char *s, usec_t *ret);
  */
 int string_table_lookup(const char *const *table, size_t n, const char *s) _pure_;
 
+/*
+ * DEFINE_STRING_TABLE_LOOKUP() - define name##_to_string() (NULL when out of range) and
+ * name##_from_string() (-EINVAL, i.e. the enum's _INVALID value, when unknown) over the
+ * designated-initializer table name##_table[max]. One table per enum feeds the journal, the
+ * JSON and the CLI.
+ */
+#define DEFINE_STRING_TABLE_LOOKUP(name, type, max)                                        \
+        const char *name##_to_string(type i)                                               \
+        {                                                                                  \
+                if ((int) i < 0 || (int) i >= (int) (max))                                 \
+                        return NULL;                                                       \
+                return name##_table[i];                                                    \
+        }                                                                                  \
+        type name##_from_string(const char *s)                                             \
+        {                                                                                  \
+                return (type) string_table_lookup(name##_table, (max), s);                 \
+        }                                                                                  \
+        struct __useless_struct_to_allow_trailing_semicolon__
+
 /**
  * parse_fixed_digits() - parse exactly @n ASCII digits at @s as a decimal number.
  *

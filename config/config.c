@@ -47,35 +47,11 @@ static const char *const config_setting_table[_CONFIG_SETTING_MAX] = {
         [CONFIG_SETTING_PROBES_LOGS] = "probes.logs",
 };
 
-const char *config_service_to_string(ConfigService s)
-{
-        return s >= 0 && s < _CONFIG_SERVICE_MAX ? config_service_table[s] : NULL;
-}
+DEFINE_STRING_TABLE_LOOKUP(config_service, ConfigService, _CONFIG_SERVICE_MAX);
 
-ConfigService config_service_from_string(const char *s)
-{
-        return (ConfigService) string_table_lookup(config_service_table, _CONFIG_SERVICE_MAX, s);
-}
+DEFINE_STRING_TABLE_LOOKUP(config_source, ConfigSource, _CONFIG_SOURCE_MAX);
 
-const char *config_source_to_string(ConfigSource s)
-{
-        return s >= 0 && s < _CONFIG_SOURCE_MAX ? config_source_table[s] : NULL;
-}
-
-ConfigSource config_source_from_string(const char *s)
-{
-        return (ConfigSource) string_table_lookup(config_source_table, _CONFIG_SOURCE_MAX, s);
-}
-
-const char *config_setting_to_string(ConfigSetting s)
-{
-        return s >= 0 && s < _CONFIG_SETTING_MAX ? config_setting_table[s] : NULL;
-}
-
-ConfigSetting config_setting_from_string(const char *s)
-{
-        return (ConfigSetting) string_table_lookup(config_setting_table, _CONFIG_SETTING_MAX, s);
-}
+DEFINE_STRING_TABLE_LOOKUP(config_setting, ConfigSetting, _CONFIG_SETTING_MAX);
 
 /* ---- Config -------------------------------------------------------------------------------- */
 

@@ -18,16 +18,6 @@
 #include "tests/test.h"
 
 /* A string literal and its length, for the (pointer, size) parsers. */
-#define SL(s) (s), strlen(s)
-
-#define ASSERT_STREQ_NULL(a, b)                                                            \
-        do {                                                                               \
-                const char *_e_ = (b);                                                     \
-                if (_e_)                                                                   \
-                        ASSERT_STREQ(a, _e_);                                              \
-                else                                                                       \
-                        ASSERT_NULL(a);                                                    \
-        } while (0)
 
 static char *fixture(const char *name, size_t *ret_size)
 {

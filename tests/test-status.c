@@ -15,21 +15,9 @@
 
 #include <json-c/json.h>
 
+#include "common/json-util.h"
 #include "common/status.h"
 #include "tests/test.h"
-
-#define SL(s) (s), strlen(s)
-
-#define ASSERT_STREQ_NULL(a, b)                                                            \
-        do {                                                                               \
-                const char *_e_ = (b);                                                     \
-                if (_e_)                                                                   \
-                        ASSERT_STREQ(a, _e_);                                              \
-                else                                                                       \
-                        ASSERT_NULL(a);                                                    \
-        } while (0)
-
-DEFINE_TRIVIAL_CLEANUP_FUNC(struct json_object *, json_object_put);
 
 static char *S(const char *s)
 {

@@ -68,6 +68,19 @@
                 }                                                                          \
         } while (0)
 #define ASSERT_NULL(expr) ASSERT_TRUE((expr) == NULL)
+
+/* @a equals @b, or both are NULL. */
+#define ASSERT_STREQ_NULL(a, b)                                                            \
+        do {                                                                               \
+                const char *_e_ = (b);                                                     \
+                if (_e_)                                                                   \
+                        ASSERT_STREQ(a, _e_);                                              \
+                else                                                                       \
+                        ASSERT_NULL(a);                                                    \
+        } while (0)
+
+/* A string literal or pointer and its length, for (data, size) parsers. */
+#define SL(s) (s), strlen(s)
 #define ASSERT_NOT_NULL(expr) ASSERT_TRUE((expr) != NULL)
 
 /* Announce and run one test function. */
