@@ -14,7 +14,6 @@
 
 #include <curl/curl.h>
 #include <openssl/crypto.h>
-#include <openssl/rand.h>
 
 #include "common/aws-call.h"
 #include "common/sigv4.h"
@@ -162,16 +161,6 @@ int aws_form_escape(char **p, const char *s)
         *q = 0;
         *p = t;
         return 0;
-}
-
-static double random_unit(void)
-{
-        uint32_t v;
-
-        /* Jitter needs no cryptographic quality, but RAND_bytes is there and never blocks. */
-        if (RAND_bytes((unsigned char *) &v, sizeof(v)) != 1)
-                return 0.5;
-        return (double) v / 4294967296.0;
 }
 
 /* The Host header value for an endpoint URL: what curl sends and what we must sign. */

@@ -15,6 +15,7 @@
 #include <sys/stat.h>
 
 #include <openssl/crypto.h>
+#include <openssl/rand.h>
 
 #include "common/util.h"
 
@@ -325,4 +326,14 @@ int strextend_printf(char **p, const char *fmt, ...)
         memcpy(t + old, add, (size_t) n + 1);
         *p = t;
         return 0;
+}
+
+double random_unit(void)
+{
+        uint32_t v;
+
+        /* Jitter needs no cryptographic quality, but RAND_bytes is there and never blocks. */
+        if (RAND_bytes((unsigned char *) &v, sizeof(v)) != 1)
+                return 0.5;
+        return (double) v / 4294967296.0;
 }

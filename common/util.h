@@ -182,3 +182,9 @@ void string_one_line(char *s, size_t max);
  * Return: 0 or -ENOMEM (then *@p is unchanged).
  */
 int strextend_printf(char **p, const char *fmt, ...) _printf_(2, 3);
+
+/**
+ * random_unit() - a uniformly distributed value in [0, 1) for jitter and splay (OpenSSL's
+ * RAND_bytes: never blocks; not for secrets). 0.5 if the generator fails.
+ */
+double random_unit(void);

@@ -78,7 +78,8 @@ static void print_facts(FILE *f, const ProbeResult *r)
                         d->policy_arn ? ", policy " : "", strempty(d->policy_arn));
 }
 
-void check_output_print(FILE *f, const ProbeReport *rep, const Config *c, bool debug, bool color)
+void check_output_print(FILE *f, const ProbeReport *rep, const char *config, bool debug,
+                        bool color)
 {
         const ProbeHost *h = &rep->host;
         const ProbeIdentity *id = &rep->identity;
@@ -94,7 +95,9 @@ void check_output_print(FILE *f, const ProbeReport *rep, const Config *c, bool d
                         strna(id->credential_detail), strna(id->access_key_id),
                         id->expires_at ? ", expire " : "",
                         id->expires_at ? iso8601_format(id->expires_at, when) : "");
-        fprintf(f, "Config    %s%s\n\n", strna(c->path), c->from_file ? "" : " (absent: defaults)");
+        if (config)
+                fprintf(f, "Config    %s\n", config);
+        fputc('\n', f);
 
         fprintf(f, "%s%-34s %-5s %8s  %s%s\n", color ? ANSI_BOLD : "", "PROBE", "STATE",
                 "LATENCY", "CLASS", color ? ANSI_RESET : "");

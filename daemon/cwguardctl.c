@@ -7,7 +7,9 @@
  * runtime error. Nothing secret is ever printed: the report holds no secret to begin with.
  */
 
+#include <errno.h>
 #include <getopt.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -15,6 +17,7 @@
 
 #include <systemd/sd-event.h>
 
+#include "common/json-util.h"
 #include "common/policy.h"
 #include "common/status.h"
 #include "daemon/check-output.h"
@@ -23,12 +26,18 @@
 
 #define EXIT_FAILING 1
 #define EXIT_USAGE 2
+#define EXIT_NOT_RUNNING 3
+#define STATUS_FILE_DEFAULT "/run/cwguard/status.json"
 
 
 static const char *arg_config = NULL;
 static bool arg_json = false;
 static bool arg_debug = false;
 static const char *arg_account_id = NULL;
+static const char *arg_status_file = NULL;
+static const char *arg_instance_id = NULL;
+static const char *arg_format = NULL;
+static const char *arg_sns_topic = NULL;
 
 static int load_config(Config **ret)
 {
@@ -113,7 +122,13 @@ static int verb_check(void)
                         goto fail;
                 fputs(text, stdout);
         } else
-                check_output_print(stdout, &st.report, c, arg_debug, isatty(STDOUT_FILENO));
+        {
+                _cleanup_free_ char *line = NULL;
+
+                if (asprintf(&line, "%s%s", c->path, c->from_file ? "" : " (absent: defaults)") < 0)
+                        line = NULL;
+                check_output_print(stdout, &st.report, line, arg_debug, isatty(STDOUT_FILENO));
+        }
         if (fflush(stdout) != 0)
                 return EXIT_USAGE;
         return probe_report_n_failing(&st.report) > 0 ? EXIT_FAILING : EXIT_SUCCESS;
@@ -160,6 +175,273 @@ fail:
         return EXIT_USAGE;
 }
 
+/* ---- status ------------------------------------------------------------------------------- */
+
+static const char *json_str(json_object *o, const char *key)
+{
+        json_object *v;
+
+        return json_object_object_get_ex(o, key, &v) && json_object_is_type(v, json_type_string) ?
+               json_object_get_string(v) : NULL;
+}
+
+static double json_num(json_object *o, const char *key, double fallback)
+{
+        json_object *v;
+
+        if (!json_object_object_get_ex(o, key, &v) ||
+            !(json_object_is_type(v, json_type_double) || json_object_is_type(v, json_type_int)))
+                return fallback;
+        return json_object_get_double(v);
+}
+
+static int verb_status(void)
+{
+        _cleanup_(probe_report_done) ProbeReport rep = {};
+        _cleanup_(json_object_putp) json_object *doc = NULL;
+        _cleanup_free_ char *data = NULL, *line = NULL;
+        const char *path = arg_status_file ?: STATUS_FILE_DEFAULT;
+        json_object *daemon = NULL, *hb = NULL;
+        usec_t generated, now = now_usec(CLOCK_REALTIME);
+        double interval;
+        size_t size;
+        long pid;
+        bool running;
+        int r;
+
+        r = read_file_capped(path, STATUS_JSON_MAX, &data, &size);
+        if (r < 0) {
+                printf("cwguardd is not running: no status snapshot at %s (%s).\n", path,
+                       strerror(-r));
+                return EXIT_NOT_RUNNING;
+        }
+        r = status_json_parse(data, size, &doc);
+        if (r >= 0)
+                r = status_report_from_json(doc, &rep);
+        if (r < 0) {
+                fprintf(stderr, "cwguardctl: %s is not a cwguard status snapshot: %s\n", path,
+                        strerror(-r));
+                return EXIT_USAGE;
+        }
+        if (arg_json) {
+                fputs(data, stdout);
+                if (size == 0 || data[size - 1] != '\n')
+                        fputc('\n', stdout);
+        }
+
+        (void) json_object_object_get_ex(doc, "daemon", &daemon);
+        (void) json_object_object_get_ex(doc, "heartbeat", &hb);
+        pid = (long) json_num(daemon, "pid", 0);
+        interval = json_num(daemon, "interval_s", 60);
+        generated = rep.generated_at;
+        /* kill(pid, 0): EPERM still means it exists (cwguardd runs as a dynamic user). */
+        running = pid > 0 && (kill((pid_t) pid, 0) == 0 || errno == EPERM);
+
+        if (!arg_json) {
+                if (asprintf(&line, "%s (daemon pid %ld, started %s, %.0f rounds)",
+                             strna(json_str(daemon, "config")), pid,
+                             strna(json_str(daemon, "started_at")),
+                             json_num(daemon, "rounds", 0)) < 0)
+                        line = NULL;
+                check_output_print(stdout, &rep, line, false, isatty(STDOUT_FILENO));
+                printf("Heartbeat: last sent %s, %s.\n",
+                       json_str(hb, "last_sent_at") ?: "never",
+                       json_str(hb, "class") ?: "not tried yet");
+        }
+
+        if (!running || generated == 0 ||
+            now > generated + (usec_t) (3 * interval * USEC_PER_SEC)) {
+                printf("%s: the snapshot is %llus old (written every %.0fs)%s.\n",
+                       running ? "cwguardd looks stuck" : "cwguardd is not running",
+                       (unsigned long long) ((now - MIN(now, generated)) / USEC_PER_SEC),
+                       interval, running ? "" : ", its last results are shown");
+                return EXIT_NOT_RUNNING;
+        }
+        return probe_report_n_failing(&rep) > 0 ? EXIT_FAILING : EXIT_SUCCESS;
+}
+
+/* ---- alarm -------------------------------------------------------------------------------- */
+
+/* It ends up in a shell command: only what an instance id can hold ("i-" and hex). */
+static bool instance_id_is_valid(const char *s)
+{
+        size_t n = strlen(s);
+
+        return n > 2 && n <= 32 && strncmp(s, "i-", 2) == 0 &&
+               strspn(s + 2, "0123456789abcdef") == n - 2;
+}
+
+typedef struct IdentityLookup {
+        bool done;
+        ResultClass class;
+        char *message;
+        char *instance_id;
+} IdentityLookup;
+
+static void on_identity(ImdsClient *imds, ImdsResult *result, ImdsIdentity *identity, void *ud)
+{
+        IdentityLookup *l = ud;
+
+        l->done = true;
+        l->class = result->class;
+        l->message = TAKE_PTR(result->message);
+        if (result->class == RESULT_CLASS_OK)
+                l->instance_id = TAKE_PTR(identity->instance_id);
+}
+
+/* This instance's id from the IMDS identity document, with the configured IMDS settings. */
+static int lookup_instance_id(const Config *c, char **ret)
+{
+        _cleanup_(sd_event_unrefp) sd_event *event = NULL;
+        _cleanup_(runtime_freep) Runtime *rt = NULL;
+        IdentityLookup l = {};
+        int r;
+
+        r = sd_event_new(&event);
+        if (r >= 0)
+                r = runtime_new(event, c, environ, &rt);
+        if (r >= 0)
+                r = imds_fetch_identity(credentials_provider_get_imds(rt->credentials),
+                                        on_identity, &l, NULL);
+        while (r >= 0 && !l.done)
+                r = sd_event_run(event, UINT64_MAX);
+        if (r < 0)
+                return r;
+        if (l.class != RESULT_CLASS_OK) {
+                fprintf(stderr, "cwguardctl: cannot find this instance's id from IMDS (%s): %s; "
+                                "pass --instance-id\n", result_class_to_string(l.class),
+                        strna(l.message));
+                free(l.message);
+                return -ENXIO;
+        }
+        free(l.message);
+        *ret = l.instance_id;
+        return 0;
+}
+
+/* 'text' for a POSIX shell: a ' inside becomes '\'' (configuration values reach the command). */
+static char *shell_quote(const char *v, char **buf)
+{
+        char *q;
+
+        free(*buf);
+        *buf = q = malloc(strlen(v) * 4 + 3);
+        if (!q)
+                return (char *) "''";
+        *q++ = '\'';
+        for (; *v; v++)
+                if (*v == '\'') {
+                        memcpy(q, "'\\''", 4);
+                        q += 4;
+                } else
+                        *q++ = *v;
+        *q++ = '\'';
+        *q = 0;
+        return *buf;
+}
+
+/* "text" for YAML: backslash and double quote escaped; control characters cannot occur (the
+ * configuration refuses them). */
+static char *yaml_quote(const char *v, char **buf)
+{
+        char *q;
+
+        free(*buf);
+        *buf = q = malloc(strlen(v) * 2 + 3);
+        if (!q)
+                return (char *) "\"\"";
+        *q++ = '"';
+        for (; *v; v++) {
+                if (*v == '"' || *v == '\\')
+                        *q++ = '\\';
+                *q++ = *v;
+        }
+        *q++ = '"';
+        *q = 0;
+        return *buf;
+}
+
+static int verb_alarm(void)
+{
+        _cleanup_(config_freep) Config *c = NULL;
+        _cleanup_free_ char *looked_up = NULL, *q1 = NULL, *q2 = NULL;
+        const char *instance = arg_instance_id;
+        const char *ns, *asg;
+        unsigned period;
+        int r;
+
+        r = load_config(&c);
+        if (r < 0)
+                return EXIT_USAGE;
+        if (!instance) {
+                r = lookup_instance_id(c, &looked_up);
+                if (r < 0)
+                        return EXIT_USAGE;
+                if (!instance_id_is_valid(looked_up)) {
+                        fprintf(stderr, "cwguardctl: IMDS gave an odd instance id; pass "
+                                        "--instance-id\n");
+                        return EXIT_USAGE;
+                }
+                instance = looked_up;
+        }
+        ns = c->heartbeat.namespace;
+        asg = c->heartbeat.auto_scaling_group;
+        /* CloudWatch periods are 10, 20, 30 s or multiples of 60 s: one period per heartbeat,
+         * rounded up to whole minutes (a standard-resolution alarm, the cheapest). */
+        period = (unsigned) ((c->heartbeat.interval + 59 * USEC_PER_SEC) / (60 * USEC_PER_SEC)) * 60;
+
+        if (streq_ptr(arg_format, "cloudformation")) {
+                printf("Resources:\n"
+                       "  CwguardHeartbeatAlarm:\n"
+                       "    Type: AWS::CloudWatch::Alarm\n"
+                       "    Properties:\n"
+                       "      AlarmName: cwguard-heartbeat-%s\n"
+                       "      AlarmDescription: \"cwguard on %s: a failing probe (Heartbeat 0) or a broken path to CloudWatch (no data)\"\n"
+                       "      Namespace: %s\n"
+                       "      MetricName: Heartbeat\n"
+                       "      Dimensions:\n"
+                       "        - Name: InstanceId\n"
+                       "          Value: %s\n",
+                       instance, instance, yaml_quote(ns, &q1), instance);
+                if (asg)
+                        printf("        - Name: AutoScalingGroupName\n"
+                               "          Value: %s\n", yaml_quote(asg, &q2));
+                printf("      Statistic: Minimum\n"
+                       "      Period: %u\n"
+                       "      EvaluationPeriods: 1\n"
+                       "      Threshold: 1\n"
+                       "      ComparisonOperator: LessThanThreshold\n"
+                       "      TreatMissingData: breaching\n", period);
+                if (arg_sns_topic)
+                        printf("      AlarmActions:\n        - %s\n      OKActions:\n        - %s\n",
+                               arg_sns_topic, arg_sns_topic);
+        } else {
+                printf("aws cloudwatch put-metric-alarm \\\n"
+                       "  --alarm-name cwguard-heartbeat-%s \\\n"
+                       "  --alarm-description 'cwguard on %s: a failing probe (Heartbeat 0) or a broken path to CloudWatch (no data)' \\\n"
+                       "  --namespace %s --metric-name Heartbeat \\\n"
+                       "  --dimensions Name=InstanceId,Value=%s",
+                       instance, instance, shell_quote(ns, &q1), instance);
+                if (asg) {
+                        _cleanup_free_ char *dim = NULL;
+
+                        if (asprintf(&dim, "Name=AutoScalingGroupName,Value=%s", asg) < 0)
+                                return EXIT_USAGE;
+                        printf(" %s", shell_quote(dim, &q2));
+                }
+                printf(" \\\n  --statistic Minimum --period %u --evaluation-periods 1 \\\n"
+                       "  --threshold 1 --comparison-operator LessThanThreshold \\\n"
+                       "  --treat-missing-data breaching", period);
+                if (c->region)
+                        printf(" \\\n  --region %s", c->region);
+                if (arg_sns_topic)
+                        printf(" \\\n  --alarm-actions %s --ok-actions %s", arg_sns_topic,
+                               arg_sns_topic);
+                putchar('\n');
+        }
+        return fflush(stdout) == 0 ? EXIT_SUCCESS : EXIT_USAGE;
+}
+
 typedef struct Verb {
         const char *name;
         int (*run)(void);
@@ -172,6 +454,10 @@ static const Verb verbs[] = {
           "run one round of probes now and print the diagnosis" },
         { "policy", verb_policy, "[--config FILE] [--account-id ID]",
           "print the least-privilege IAM policy for the configured probes" },
+        { "status", verb_status, "[--status-file PATH] [--json]",
+          "show what the running cwguardd found in its last round" },
+        { "alarm", verb_alarm, "[--instance-id ID] [--format cli|cloudformation] [--sns-topic ARN]",
+          "print the CloudWatch alarm on this host's Heartbeat" },
 };
 
 static void help(FILE *f)
@@ -187,20 +473,30 @@ static void help(FILE *f)
                    "      --debug          check: each AWS request's canonical request, string\n"
                    "                       to sign and response headers (never a secret)\n"
                    "      --account-id ID  policy: the account for the log group ARNs (default *)\n"
+                   "      --status-file P  status: the snapshot (default %s)\n"
+                   "      --instance-id ID alarm: the instance (default: this one, from IMDS)\n"
+                   "      --format F       alarm: cli (aws put-metric-alarm) or cloudformation\n"
+                   "      --sns-topic ARN  alarm: notify this SNS topic on ALARM and OK\n"
                    "  -h, --help           this text\n"
                    "      --version        the version\n\n"
                    "Exit status: 0 all probes ok, 1 some probe failing, 2 usage, configuration\n"
-                   "or runtime error.\n", CONFIG_DEFAULT_PATH);
+                   "or runtime error, 3 (status) cwguardd not running or its snapshot stale.\n",
+                CONFIG_DEFAULT_PATH, STATUS_FILE_DEFAULT);
 }
 
 static int parse_argv(int argc, char *argv[], const Verb **ret_verb)
 {
-        enum { ARG_JSON = 0x100, ARG_DEBUG, ARG_ACCOUNT_ID, ARG_VERSION };
+        enum { ARG_JSON = 0x100, ARG_DEBUG, ARG_ACCOUNT_ID, ARG_VERSION, ARG_STATUS_FILE,
+               ARG_INSTANCE_ID, ARG_FORMAT, ARG_SNS_TOPIC };
         static const struct option options[] = {
                 { "config", required_argument, NULL, 'c' },
                 { "json", no_argument, NULL, ARG_JSON },
                 { "debug", no_argument, NULL, ARG_DEBUG },
                 { "account-id", required_argument, NULL, ARG_ACCOUNT_ID },
+                { "status-file", required_argument, NULL, ARG_STATUS_FILE },
+                { "instance-id", required_argument, NULL, ARG_INSTANCE_ID },
+                { "format", required_argument, NULL, ARG_FORMAT },
+                { "sns-topic", required_argument, NULL, ARG_SNS_TOPIC },
                 { "help", no_argument, NULL, 'h' },
                 { "version", no_argument, NULL, ARG_VERSION },
                 {},
@@ -225,6 +521,31 @@ static int parse_argv(int argc, char *argv[], const Verb **ret_verb)
                                 return -EINVAL;
                         }
                         arg_account_id = optarg;
+                        break;
+                case ARG_STATUS_FILE:
+                        arg_status_file = optarg;
+                        break;
+                case ARG_INSTANCE_ID:
+                        if (!instance_id_is_valid(optarg)) {
+                                fprintf(stderr, "cwguardctl: --instance-id takes i- and hex digits\n");
+                                return -EINVAL;
+                        }
+                        arg_instance_id = optarg;
+                        break;
+                case ARG_FORMAT:
+                        if (!streq(optarg, "cli") && !streq(optarg, "cloudformation")) {
+                                fprintf(stderr, "cwguardctl: --format is cli or cloudformation\n");
+                                return -EINVAL;
+                        }
+                        arg_format = optarg;
+                        break;
+                case ARG_SNS_TOPIC:
+                        if (strncmp(optarg, "arn:", 4) != 0 || strlen(optarg) > 256 ||
+                            strcspn(optarg, "'\"\\ \t\n$`") != strlen(optarg)) {
+                                fprintf(stderr, "cwguardctl: --sns-topic takes an SNS topic ARN\n");
+                                return -EINVAL;
+                        }
+                        arg_sns_topic = optarg;
                         break;
                 case 'h':
                         help(stdout);

@@ -224,6 +224,73 @@ probes:
                          ['arn:aws:logs:us-east-1:123456789012:log-group:/aws/ec2/app:log-stream:*'])
         self.assertNotIn('logs:*', p.stdout)
 
+    def test_alarm(self):
+        self.write_config('heartbeat:\n  namespace: "it\'s/ns"\n  interval: 90s\n'
+                          '  auto_scaling_group: web-asg\n')
+        p = self.run_ctl('alarm', '--config', self.config, '--instance-id', 'i-0abc123')
+        self.assertEqual(p.returncode, 0, p.stderr)
+        out = p.stdout
+        for want in ('put-metric-alarm', '--metric-name Heartbeat', '--statistic Minimum',
+                     '--period 120', '--threshold 1', 'LessThanThreshold',
+                     '--treat-missing-data breaching', 'Name=InstanceId,Value=i-0abc123',
+                     "'Name=AutoScalingGroupName,Value=web-asg'", '--region us-east-1'):
+            self.assertIn(want, out)
+        # The quoted namespace survives a real shell word split.
+        words = subprocess.run(['bash', '-c', 'printf "%s\\n" ' + out.replace(
+            'aws cloudwatch put-metric-alarm', '').replace('\\\n', ' ')],
+            capture_output=True, text=True).stdout.split('\n')
+        self.assertIn("it's/ns", words)
+        p = self.run_ctl('alarm', '--config', self.config, '--instance-id', 'i-0abc123',
+                         '--format', 'cloudformation', '--sns-topic',
+                         'arn:aws:sns:us-east-1:123456789012:ops')
+        self.assertEqual(p.returncode, 0, p.stderr)
+        self.assertIn('TreatMissingData: breaching', p.stdout)
+        self.assertIn('Namespace: "it\'s/ns"', p.stdout)
+        self.assertIn('AlarmActions:\n        - arn:aws:sns:us-east-1:123456789012:ops', p.stdout)
+        # Without --instance-id: this instance's id from IMDS.
+        p = self.run_ctl('alarm', '--config', self.config)
+        self.assertEqual(p.returncode, 0, p.stderr)
+        self.assertIn('Value=i-0123456789abcdef0', p.stdout)
+        for bad in (['--instance-id', "i-1'; rm -rf /"], ['--sns-topic', "arn:x'y"],
+                    ['--format', 'xml']):
+            self.assertEqual(self.run_ctl('alarm', '--config', self.config, *bad).returncode, 2)
+
+    def test_status(self):
+        status = os.path.join(sim.dir, 'status.json')
+        p = self.run_ctl('status', '--status-file', status + '.missing')
+        self.assertEqual(p.returncode, 3)
+        self.assertIn('not running', p.stdout)
+        # A snapshot as the daemon writes it: a check's document plus "daemon" and "heartbeat".
+        _, doc = self.check_json()
+        doc['daemon'] = {'pid': os.getpid(), 'started_at': doc['generated_at'],
+                         'config': self.config, 'interval_s': 60, 'rounds': 3}
+        doc['heartbeat'] = {'last_sent_at': doc['generated_at'], 'ok': True, 'class': 'ok'}
+        with open(status, 'w') as f:
+            json.dump(doc, f)
+        p = self.run_ctl('status', '--status-file', status)
+        self.assertEqual(p.returncode, 0, p.stdout + p.stderr)
+        self.assertIn('8 probes, 0 failing', p.stdout)
+        self.assertIn('rounds', p.stdout)
+        p = self.run_ctl('status', '--status-file', status, '--json')
+        self.assertEqual(json.loads(p.stdout)['daemon']['rounds'], 3)
+        # A failing probe: exit 1.
+        doc['probes'][1]['ok'] = False
+        doc['probes'][1]['class'] = 'access-denied'
+        with open(status, 'w') as f:
+            json.dump(doc, f)
+        self.assertEqual(self.run_ctl('status', '--status-file', status).returncode, 1)
+        # The daemon is gone (a pid that does not exist): exit 3, and it says so.
+        doc['daemon']['pid'] = 2 ** 22 + 12345
+        with open(status, 'w') as f:
+            json.dump(doc, f)
+        p = self.run_ctl('status', '--status-file', status)
+        self.assertEqual(p.returncode, 3)
+        self.assertIn('not running', p.stdout)
+        # Garbage: a usage error, not a crash.
+        with open(status, 'w') as f:
+            f.write('{"version": 1, "probes": [')
+        self.assertEqual(self.run_ctl('status', '--status-file', status).returncode, 2)
+
 
 if __name__ == '__main__':
     unittest.main(verbosity=2)
