@@ -1,0 +1,305 @@
+#!/usr/bin/python3
+# SPDX-License-Identifier: MIT
+"""Integration test of the real `cwguardd` against the local AWS simulator, with a private
+NOTIFY_SOCKET: READY/STATUS/WATCHDOG/RELOADING/STOPPING, the status snapshot, the heartbeat on
+the wire (namespace, metric, value, dimensions, signed), a permission revoked mid-run and
+restored, the heartbeat's own path denied, SIGHUP with a broken config (kept) and a good one,
+credentials rotated in IMDS, SIGTERM exiting 0 promptly.
+
+Run by meson with CWGUARD_DAEMON pointing at the binary; exits 77 when the simulator cannot run
+here and CWGUARD_REQUIRE_SIM is unset.
+"""
+
+import sys
+
+sys.dont_write_bytecode = True
+
+import json  # noqa: E402
+import os  # noqa: E402
+import shutil  # noqa: E402
+import signal  # noqa: E402
+import socket  # noqa: E402
+import subprocess  # noqa: E402
+import tempfile  # noqa: E402
+import threading  # noqa: E402
+import time  # noqa: E402
+import unittest  # noqa: E402
+import urllib.request  # noqa: E402
+
+DAEMON = os.environ.get('CWGUARD_DAEMON', '')
+SIM = os.environ.get('CWGUARD_SIM', '')
+PYTHON = os.environ.get('CWGUARD_PYTHON') or '/usr/bin/python3'
+INSTANCE = 'i-0123456789abcdef0'
+
+
+class Simulator:
+    def __init__(self):
+        self.dir = tempfile.mkdtemp(prefix='cwguardd-test-')
+        ready = os.path.join(self.dir, 'ready.json')
+        self.proc = subprocess.Popen([PYTHON, SIM, '--state-dir', self.dir + '/sim',
+                                      '--ready-file', ready],
+                                     stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+        for _ in range(300):
+            if os.path.exists(ready):
+                break
+            if self.proc.poll() is not None:
+                if self.proc.returncode == 77 and not os.environ.get('CWGUARD_REQUIRE_SIM'):
+                    sys.exit(77)
+                raise RuntimeError('simulator failed: ' + self.proc.stderr.read().decode())
+            time.sleep(0.05)
+        with open(ready) as f:
+            self.info = json.load(f)
+
+    def control(self, path, body=None, method='POST'):
+        data = json.dumps(body if body is not None else {}).encode() if method == 'POST' else None
+        req = urllib.request.Request(self.info['control_url'] + path, data,
+                                     {'Content-Type': 'application/json'}, method=method)
+        return json.loads(urllib.request.urlopen(req).read() or b'null')
+
+    def requests(self, action):
+        return self.control('/requests?action=' + action, method='GET')
+
+    def stop(self):
+        self.proc.terminate()
+        self.proc.wait(10)
+        shutil.rmtree(self.dir, ignore_errors=True)
+
+
+sim = None
+
+
+def setUpModule():
+    global sim
+    if not DAEMON or not SIM:
+        raise unittest.SkipTest('CWGUARD_DAEMON/CWGUARD_SIM not set')
+    sim = Simulator()
+
+
+def tearDownModule():
+    if sim:
+        sim.stop()
+
+
+def wait_for(pred, timeout=10, what='condition'):
+    end = time.monotonic() + timeout
+    while time.monotonic() < end:
+        v = pred()
+        if v:
+            return v
+        time.sleep(0.05)
+    raise AssertionError('timed out waiting for ' + what)
+
+
+class Daemon:
+    """cwguardd with a private notify socket; collects every notify message."""
+
+    def __init__(self, config, status, env_extra=None):
+        self.dir = os.path.dirname(config)
+        self.sock_path = os.path.join(self.dir, 'notify.sock')
+        if os.path.exists(self.sock_path):
+            os.unlink(self.sock_path)
+        self.sock = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+        self.sock.bind(self.sock_path)
+        self.sock.settimeout(0.1)
+        self.messages = []
+        self.lock = threading.Lock()
+        # Like systemd, read the socket all the time: sd_notify() blocks once the datagram
+        # queue (net.unix.max_dgram_qlen, often 10) is full.
+        self.reading = True
+        self.reader = threading.Thread(target=self.read_loop, daemon=True)
+        self.reader.start()
+        env = {k: v for k, v in os.environ.items() if not k.startswith('AWS_')}
+        env.update({'NOTIFY_SOCKET': self.sock_path, 'WATCHDOG_USEC': '2000000'})
+        env.update(env_extra or {})
+        self.stderr = open(os.path.join(self.dir, 'cwguardd.stderr'), 'w+')
+        self.proc = subprocess.Popen([DAEMON, '--config', config, '--status-file', status],
+                                     env=env, stdout=subprocess.DEVNULL, stderr=self.stderr)
+        env_pid = self.proc.pid
+        self.pid = env_pid
+
+    def read_loop(self):
+        while self.reading:
+            try:
+                data = self.sock.recv(4096)
+            except socket.timeout:
+                continue
+            except OSError:
+                return
+            with self.lock:
+                self.messages.extend(data.decode().split('\n'))
+
+    def poll(self):
+        with self.lock:
+            return list(self.messages)
+
+    def wait_message(self, prefix, timeout=10, after=0):
+        return wait_for(lambda: next((m for m in self.poll()[after:] if m.startswith(prefix)),
+                                     None), timeout, 'notify ' + prefix)
+
+    def stop(self):
+        if self.proc.poll() is None:
+            self.proc.send_signal(signal.SIGTERM)
+        rc = self.proc.wait(10)
+        time.sleep(0.2)
+        self.reading = False
+        self.reader.join()
+        self.sock.close()
+        self.stderr.seek(0)
+        return rc, self.stderr.read()
+
+
+class CwguarddTest(unittest.TestCase):
+    def setUp(self):
+        sim.control('/reset')
+        self.dir = tempfile.mkdtemp(prefix='cwguardd-', dir=sim.dir)
+        self.config = os.path.join(self.dir, 'cwguard.yaml')
+        self.status = os.path.join(self.dir, 'status.json')
+        self.write_config()
+
+    def write_config(self, extra='', interval='300ms', heartbeat='600ms'):
+        i = sim.info
+        with open(self.config, 'w') as f:
+            f.write(f"""region: us-east-1
+interval: {interval}
+timeout: 2s
+endpoints:
+  monitoring: {i['aws_url']}
+  logs: {i['aws_url']}
+  sts: {i['aws_url']}
+ca_bundle: {i['ca']}
+proxy:
+  url: ""
+imds:
+  endpoint: {i['imds_url']}
+credentials:
+  file: {self.dir}/none
+probes:
+  metrics: [CWAgent]
+  logs: [/aws/ec2/app]
+heartbeat:
+  interval: {heartbeat}
+{extra}""")
+
+    def read_status(self):
+        try:
+            with open(self.status) as f:
+                return json.load(f)
+        except (FileNotFoundError, json.JSONDecodeError):
+            return None
+
+    def heartbeats(self):
+        out = []
+        for rec in sim.requests('cloudwatch:PutMetricData'):
+            p = rec['params']
+            for md in p['MetricData']:
+                if md['MetricName'] == 'Heartbeat':
+                    out.append((p['Namespace'], md['Value'], md['Dimensions'], rec['status'],
+                                rec['signature_ok']))
+        return out
+
+    def test_lifecycle(self):
+        d = Daemon(self.config, self.status)
+        try:
+            d.wait_message('READY=1')
+            d.wait_message('WATCHDOG=1', timeout=5)
+            st = wait_for(lambda: (s := self.read_status()) and s['daemon']['rounds'] >= 2 and s,
+                          what='two rounds in the status file')
+            self.assertEqual(st['version'], 1)
+            self.assertEqual(st['daemon']['pid'], d.pid)
+            self.assertEqual(st['daemon']['config'], self.config)
+            self.assertTrue(all(p['ok'] for p in st['probes']), st['probes'])
+            self.assertTrue(all('since' in p and p['consecutive_failures'] == 0
+                                for p in st['probes']))
+            self.assertTrue(st['heartbeat']['ok'])
+            self.assertIsNotNone(st['heartbeat']['last_sent_at'])
+            self.assertEqual(os.stat(self.status).st_mode & 0o777, 0o644)
+            self.assertTrue(any(m.startswith('STATUS=') and 'probes ok' in m
+                                for m in d.poll()))
+
+            hb = wait_for(lambda: self.heartbeats(), what='a heartbeat')
+            ns, value, dims, status, sig = hb[0]
+            self.assertEqual(ns, 'CWAgent')
+            self.assertEqual(value, 1.0)
+            self.assertEqual(dims, [{'Name': 'InstanceId', 'Value': INSTANCE}])
+            self.assertEqual(status, 200)
+            self.assertTrue(sig)
+
+            # Billed requests follow heartbeat.interval, free probes `interval`.
+            time.sleep(1.5)
+            n_sts = len(sim.requests('sts:GetCallerIdentity'))
+            n_hb = len(self.heartbeats())
+            self.assertGreater(n_sts, n_hb)
+
+            # Revoke PutLogEvents: failing within a round, Heartbeat 0; restore: recovers.
+            sim.control('/scenario', {'deny': [{'action': 'logs:PutLogEvents',
+                                                'policy_type': 'service-control',
+                                                'deny': 'explicit'}]})
+            wait_for(lambda: (s := self.read_status()) and
+                     any(p['id'] == 'logs:/aws/ec2/app' and p['class'] == 'access-denied'
+                         for p in s['probes']), what='logs probe access-denied')
+            wait_for(lambda: any(v == 0.0 for _, v, _, _, _ in self.heartbeats()),
+                     what='Heartbeat 0')
+            sim.control('/scenario', {'deny': []})
+            wait_for(lambda: (s := self.read_status()) and all(p['ok'] for p in s['probes']),
+                     what='recovery')
+
+            # The heartbeat's own path denied: the heartbeat probe fails (the alarm then sees
+            # missing data), and the status says so.
+            sim.control('/scenario', {'deny': [{'action': 'cloudwatch:PutMetricData'}]})
+            wait_for(lambda: (s := self.read_status()) and s['heartbeat']['ok'] is False,
+                     what='heartbeat failing')
+            sim.control('/scenario', {'deny': []})
+            wait_for(lambda: (s := self.read_status()) and s['heartbeat']['ok'] is True,
+                     what='heartbeat recovered')
+
+            # Credentials rotated in IMDS: picked up without a restart.
+            sim.control('/imds/rotate')
+            sim.control('/imds/expire-tokens')
+            wait_for(lambda: (s := self.read_status()) and all(p['ok'] for p in s['probes']),
+                     what='ok after rotation')
+
+            # SIGHUP with a broken config: RELOADING then READY, old config kept.
+            n = len(d.poll())
+            with open(self.config, 'a') as f:
+                f.write('bogus_key: 1\n')
+            d.proc.send_signal(signal.SIGHUP)
+            d.wait_message('RELOADING=1', after=n)
+            d.wait_message('READY=1', after=n)
+            rounds = self.read_status()['daemon']['rounds']
+            wait_for(lambda: self.read_status()['daemon']['rounds'] > rounds + 1,
+                     what='rounds go on after a rejected reload')
+            self.assertIsNone(d.proc.poll())
+
+            # A good config on SIGHUP is applied.
+            self.write_config(interval='250ms')
+            n = len(d.poll())
+            d.proc.send_signal(signal.SIGHUP)
+            d.wait_message('READY=1', after=n)
+            wait_for(lambda: self.read_status()['daemon']['interval_s'] == 0.25,
+                     what='new interval in the status')
+
+            # SIGTERM: STOPPING=1 and exit 0 within a second.
+            t0 = time.monotonic()
+            d.proc.send_signal(signal.SIGTERM)
+            rc = d.proc.wait(5)
+            self.assertLess(time.monotonic() - t0, 1.0)
+            self.assertEqual(rc, 0)
+            d.wait_message('STOPPING=1', timeout=1)
+        finally:
+            rc, err = d.stop()
+        self.assertEqual(rc, 0, err)
+        self.assertIn('bogus_key', err)   # the rejected reload names the key (stderr logging)
+
+    def test_bad_config_at_start(self):
+        with open(self.config, 'a') as f:
+            f.write('interval: fast\n')
+        d = Daemon(self.config, self.status)
+        d.proc.wait(10)
+        rc, err = d.stop()
+        self.assertEqual(rc, 1)
+        self.assertIn(self.config + ':', err)
+        self.assertFalse(os.path.exists(self.status))
+
+
+if __name__ == '__main__':
+    unittest.main(verbosity=2)
