@@ -41,24 +41,13 @@ static const char *arg_sns_topic = NULL;
 
 static int load_config(Config **ret)
 {
-        _cleanup_(config_freep) Config *c = NULL;
-        _cleanup_(config_error_done) ConfigError e = CONFIG_ERROR_NULL;
         _cleanup_free_ char *text = NULL;
         int r;
 
-        r = config_load(arg_config, &c, &e);
-        if (r >= 0)
-                r = config_apply_environment(c, environ, &e);
-        if (r < 0) {
-                if (e.message && config_error_format(&e, &text) >= 0)
-                        fprintf(stderr, "cwguardctl: %s\n", text);
-                else
-                        fprintf(stderr, "cwguardctl: cannot load '%s': %s\n",
-                                arg_config ?: CONFIG_DEFAULT_PATH, strerror(-r));
-                return r;
-        }
-        *ret = TAKE_PTR(c);
-        return 0;
+        r = runtime_load_config(arg_config, environ, ret, &text);
+        if (r < 0)
+                fprintf(stderr, "cwguardctl: %s\n", strna(text));
+        return r;
 }
 
 typedef struct CheckState {

@@ -30,26 +30,15 @@ static void manager_schedule(Manager *m, usec_t when);
 
 static int load_config(const char *path, char **envp, JournalEvent on_error, Config **ret)
 {
-        _cleanup_(config_freep) Config *c = NULL;
-        _cleanup_(config_error_done) ConfigError e = CONFIG_ERROR_NULL;
         _cleanup_free_ char *text = NULL;
         int r;
 
-        r = config_load(path, &c, &e);
-        if (r >= 0)
-                r = config_apply_environment(c, envp, &e);
-        if (r < 0) {
-                if (e.message && config_error_format(&e, &text) >= 0)
-                        journal_log_event(on_error, "Invalid configuration: %s%s", text,
-                                          on_error == JOURNAL_EVENT_RELOAD_REJECTED ?
-                                          "; keeping the running configuration" : "");
-                else
-                        log_error_errno(r, "Failed to load configuration '%s': %m",
-                                        path ?: CONFIG_DEFAULT_PATH);
-                return r;
-        }
-        *ret = TAKE_PTR(c);
-        return 0;
+        r = runtime_load_config(path, envp, ret, &text);
+        if (r < 0)
+                journal_log_event_errno(on_error, r, "Invalid configuration: %s%s", strna(text),
+                                        on_error == JOURNAL_EVENT_RELOAD_REJECTED ?
+                                        "; keeping the running configuration" : "");
+        return r;
 }
 
 /* ---- probe states ------------------------------------------------------------------------ */

@@ -6,6 +6,7 @@
  * `cwguardctl check` and cwguardd cannot drift: they build their rounds here. No logging.
  */
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -19,6 +20,29 @@ static const char *env_lookup(char **envp, const char *name)
                 if (strncmp(*e, name, n) == 0 && (*e)[n] == '=')
                         return *e + n + 1;
         return NULL;
+}
+
+int runtime_load_config(const char *path, char **envp, Config **ret, char **reterr)
+{
+        _cleanup_(config_freep) Config *c = NULL;
+        _cleanup_(config_error_done) ConfigError e = CONFIG_ERROR_NULL;
+        int r;
+
+        r = config_load(path, &c, &e);
+        if (r >= 0)
+                r = config_apply_environment(c, envp, &e);
+        if (r < 0) {
+                char *text = NULL;
+
+                if (!e.message || config_error_format(&e, &text) < 0)
+                        if (asprintf(&text, "cannot load '%s': %s", path ?: CONFIG_DEFAULT_PATH,
+                                     strerror(-r)) < 0)
+                                text = NULL;
+                *reterr = text;
+                return r;
+        }
+        *ret = TAKE_PTR(c);
+        return 0;
 }
 
 int runtime_new(sd_event *event, const Config *c, char **envp, Runtime **ret)

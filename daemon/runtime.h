@@ -24,6 +24,18 @@ typedef struct Runtime {
 } Runtime;
 
 /**
+ * runtime_load_config() - read @path (NULL: the default) and apply the SDK variables of @envp.
+ * @path: the configuration file.
+ * @envp: the environment.
+ * @ret: the configuration.
+ * @reterr: on failure, one line saying why ("FILE:LINE:COLUMN: KEY: MESSAGE"), to free(); NULL
+ *          if even that could not be allocated.
+ *
+ * Return: 0 or the negative errno of config_load()/config_apply_environment().
+ */
+int runtime_load_config(const char *path, char **envp, Config **ret, char **reterr);
+
+/**
  * runtime_new() - create the HTTP client, the credential provider and the prober for @c.
  * @event: the loop; a reference is taken.
  * @c: the configuration (environment already applied); only read during the call.

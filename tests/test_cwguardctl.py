@@ -14,52 +14,20 @@ sys.dont_write_bytecode = True
 
 import json  # noqa: E402
 import os  # noqa: E402
-import shutil  # noqa: E402
 import subprocess  # noqa: E402
-import tempfile  # noqa: E402
-import time  # noqa: E402
 import unittest  # noqa: E402
-import urllib.request  # noqa: E402
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from simharness import Simulator  # noqa: E402
 
 CTL = os.environ.get('CWGUARD_CTL', '')
 SIM = os.environ.get('CWGUARD_SIM', '')
-PYTHON = os.environ.get('CWGUARD_PYTHON') or '/usr/bin/python3'
 AKID = 'AKIDCWGUARDCTLTEST01'
 SECRET = 'cwguardctl/SECRET/do-not-leak-9876543210'
 TOKEN = 'cwguardctl-SESSION-TOKEN-do-not-leak'
 PROBE_KEYS = {'id', 'kind', 'target', 'endpoint', 'ok', 'class', 'latency_ms', 'http_status',
               'aws_error_code', 'request_id', 'message', 'principal', 'action', 'resource',
               'policy_type', 'deny', 'policy_arn', 'remedy', 'source'}
-
-
-class Simulator:
-    def __init__(self):
-        self.dir = tempfile.mkdtemp(prefix='cwguardctl-test-')
-        ready = os.path.join(self.dir, 'ready.json')
-        self.proc = subprocess.Popen([PYTHON, SIM, '--state-dir', self.dir + '/sim',
-                                      '--ready-file', ready],
-                                     stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-        for _ in range(300):
-            if os.path.exists(ready):
-                break
-            if self.proc.poll() is not None:
-                if self.proc.returncode == 77 and not os.environ.get('CWGUARD_REQUIRE_SIM'):
-                    sys.exit(77)
-                raise RuntimeError('simulator failed: ' + self.proc.stderr.read().decode())
-            time.sleep(0.05)
-        with open(ready) as f:
-            self.info = json.load(f)
-
-    def control(self, path, body=None):
-        req = urllib.request.Request(self.info['control_url'] + path,
-                                     json.dumps(body if body is not None else {}).encode(),
-                                     {'Content-Type': 'application/json'})
-        return json.loads(urllib.request.urlopen(req).read() or b'null')
-
-    def stop(self):
-        self.proc.terminate()
-        self.proc.wait(10)
-        shutil.rmtree(self.dir, ignore_errors=True)
 
 
 sim = None
@@ -69,7 +37,7 @@ def setUpModule():
     global sim
     if not CTL or not SIM:
         raise unittest.SkipTest('CWGUARD_CTL/CWGUARD_SIM not set')
-    sim = Simulator()
+    sim = Simulator('cwguardctl-test-')
 
 
 def tearDownModule():
@@ -84,25 +52,9 @@ class CwguardctlTest(unittest.TestCase):
         self.write_config()
 
     def write_config(self, extra=''):
-        i = sim.info
         with open(self.config, 'w') as f:
-            f.write(f"""region: us-east-1
-timeout: 3s
-endpoints:
-  monitoring: {i['aws_url']}
-  logs: {i['aws_url']}
-  sts: {i['aws_url']}
-ca_bundle: {i['ca']}
-proxy:
-  url: ""
-imds:
-  endpoint: {i['imds_url']}
-credentials:
-  file: {sim.dir}/no-such-credentials
-probes:
-  metrics: [CWAgent, Custom/App]
-  logs: [/aws/ec2/app]
-{extra}""")
+            f.write(sim.config(sim.dir, extra='probes:\n  metrics: [CWAgent, Custom/App]\n'
+                               '  logs: [/aws/ec2/app]\n' + extra))
 
     def run_ctl(self, *args, env_extra=None):
         env = {k: v for k, v in os.environ.items() if not k.startswith('AWS_')}
@@ -200,7 +152,7 @@ probes:
         self.write_config('heartbeat:\n  intervall: 5m\n')
         p = self.run_ctl('check', '--config', self.config)
         self.assertEqual(p.returncode, 2)
-        self.assertIn(self.config + ':18:', p.stderr)
+        self.assertIn(self.config + ':19:', p.stderr)
         self.assertIn('intervall', p.stderr)
         self.assertEqual(p.stdout, '')
         for args in (['frobnicate'], [], ['check', 'extra'], ['policy', '--account-id', '12']):

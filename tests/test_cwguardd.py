@@ -16,7 +16,6 @@ sys.dont_write_bytecode = True
 
 import json  # noqa: E402
 import os  # noqa: E402
-import shutil  # noqa: E402
 import signal  # noqa: E402
 import socket  # noqa: E402
 import subprocess  # noqa: E402
@@ -24,45 +23,13 @@ import tempfile  # noqa: E402
 import threading  # noqa: E402
 import time  # noqa: E402
 import unittest  # noqa: E402
-import urllib.request  # noqa: E402
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from simharness import Simulator  # noqa: E402
 
 DAEMON = os.environ.get('CWGUARD_DAEMON', '')
 SIM = os.environ.get('CWGUARD_SIM', '')
-PYTHON = os.environ.get('CWGUARD_PYTHON') or '/usr/bin/python3'
 INSTANCE = 'i-0123456789abcdef0'
-
-
-class Simulator:
-    def __init__(self):
-        self.dir = tempfile.mkdtemp(prefix='cwguardd-test-')
-        ready = os.path.join(self.dir, 'ready.json')
-        self.proc = subprocess.Popen([PYTHON, SIM, '--state-dir', self.dir + '/sim',
-                                      '--ready-file', ready],
-                                     stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-        for _ in range(300):
-            if os.path.exists(ready):
-                break
-            if self.proc.poll() is not None:
-                if self.proc.returncode == 77 and not os.environ.get('CWGUARD_REQUIRE_SIM'):
-                    sys.exit(77)
-                raise RuntimeError('simulator failed: ' + self.proc.stderr.read().decode())
-            time.sleep(0.05)
-        with open(ready) as f:
-            self.info = json.load(f)
-
-    def control(self, path, body=None, method='POST'):
-        data = json.dumps(body if body is not None else {}).encode() if method == 'POST' else None
-        req = urllib.request.Request(self.info['control_url'] + path, data,
-                                     {'Content-Type': 'application/json'}, method=method)
-        return json.loads(urllib.request.urlopen(req).read() or b'null')
-
-    def requests(self, action):
-        return self.control('/requests?action=' + action, method='GET')
-
-    def stop(self):
-        self.proc.terminate()
-        self.proc.wait(10)
-        shutil.rmtree(self.dir, ignore_errors=True)
 
 
 sim = None
@@ -72,7 +39,7 @@ def setUpModule():
     global sim
     if not DAEMON or not SIM:
         raise unittest.SkipTest('CWGUARD_DAEMON/CWGUARD_SIM not set')
-    sim = Simulator()
+    sim = Simulator('cwguardd-test-')
 
 
 def tearDownModule():
@@ -157,28 +124,10 @@ class CwguarddTest(unittest.TestCase):
         self.write_config()
 
     def write_config(self, extra='', interval='300ms', heartbeat='600ms'):
-        i = sim.info
         with open(self.config, 'w') as f:
-            f.write(f"""region: us-east-1
-interval: {interval}
-timeout: 2s
-endpoints:
-  monitoring: {i['aws_url']}
-  logs: {i['aws_url']}
-  sts: {i['aws_url']}
-ca_bundle: {i['ca']}
-proxy:
-  url: ""
-imds:
-  endpoint: {i['imds_url']}
-credentials:
-  file: {self.dir}/none
-probes:
-  metrics: [CWAgent]
-  logs: [/aws/ec2/app]
-heartbeat:
-  interval: {heartbeat}
-{extra}""")
+            f.write(sim.config(self.dir, interval=interval,
+                               extra='probes:\n  metrics: [CWAgent]\n  logs: [/aws/ec2/app]\n'
+                               f'heartbeat:\n  interval: {heartbeat}\n' + extra))
 
     def read_status(self):
         try:
