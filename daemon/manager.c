@@ -392,7 +392,6 @@ static int manager_apply(Manager *m, Config *c)
         m->config = c;
         /* A new configuration starts with a full round, the billed probes included. */
         m->next_billed = 0;
-        manager_schedule(m, now_usec(CLOCK_MONOTONIC));
         return 0;
 }
 
@@ -413,7 +412,6 @@ int manager_start(Manager *m)
         r = manager_start_round(m);
         if (r < 0)
                 return log_error_errno(r, "Failed to start the first round: %m");
-        m->round_timer = sd_event_source_disable_unref(m->round_timer);
 
         journal_log_event(JOURNAL_EVENT_READY,
                           "cwguardd ready: config '%s', probes every %llus, heartbeat every %llus",
@@ -438,6 +436,8 @@ static int manager_on_sighup(sd_event_source *s, const struct signalfd_siginfo *
                 r = manager_apply(m, c);
                 if (r >= 0) {
                         TAKE_PTR(c);
+                        /* The old runtime's round was cancelled with it: a new one, now. */
+                        manager_schedule(m, now_usec(CLOCK_MONOTONIC));
                         journal_log_event(JOURNAL_EVENT_RELOADED, "Configuration reloaded from '%s'",
                                           m->config->path);
                 }

@@ -215,8 +215,11 @@ def tls_context(cert, key):
 
 
 # -- blackhole ----------------------------------------------------------------------------------
-class Blackhole:
-    """Accepts TCP connections and never sends a byte; a connection lives until the peer closes."""
+class _Listener:
+    """A TCP listener on an ephemeral port of @bind; each accepted connection goes to
+    self._handle(conn) on its own thread."""
+
+    name = 'listener'
 
     def __init__(self, bind, sim):
         fam = socket.AF_INET6 if ':' in bind else socket.AF_INET
@@ -228,7 +231,7 @@ class Blackhole:
         self.sim = sim
 
     def start(self):
-        threading.Thread(target=self._accept, daemon=True, name='blackhole').start()
+        threading.Thread(target=self._accept, daemon=True, name=self.name).start()
 
     def _accept(self):
         while True:
@@ -236,11 +239,22 @@ class Blackhole:
                 c, _ = self.sock.accept()
             except OSError:
                 return
-            self.sim.bump('blackhole_connections')
-            threading.Thread(target=self._drain, args=(c,), daemon=True).start()
+            self._accepted(c)
+            threading.Thread(target=self._handle, args=(c,), daemon=True).start()
 
-    @staticmethod
-    def _drain(c):
+    def _accepted(self, c):
+        pass
+
+
+class Blackhole(_Listener):
+    """Accepts TCP connections and never sends a byte; a connection lives until the peer closes."""
+
+    name = 'blackhole'
+
+    def _accepted(self, c):
+        self.sim.bump('blackhole_connections')
+
+    def _handle(self, c):
         try:
             while c.recv(65536):
                 pass
@@ -261,35 +275,17 @@ def _loopback(host):
         return False
 
 
-class Proxy:
+class Proxy(_Listener):
     """A minimal forward proxy: `CONNECT host:port` to loopback targets only (else 403)."""
 
-    def __init__(self, bind, sim):
-        fam = socket.AF_INET6 if ':' in bind else socket.AF_INET
-        self.sock = socket.socket(fam, socket.SOCK_STREAM)
-        self.sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        self.sock.bind((bind, 0))
-        self.sock.listen(64)
-        self.port = self.sock.getsockname()[1]
-        self.sim = sim
-
-    def start(self):
-        threading.Thread(target=self._accept, daemon=True, name='proxy').start()
-
-    def _accept(self):
-        while True:
-            try:
-                c, _ = self.sock.accept()
-            except OSError:
-                return
-            threading.Thread(target=self._serve, args=(c,), daemon=True).start()
+    name = 'proxy'
 
     @staticmethod
     def _reply(c, status, reason):
         c.sendall(('HTTP/1.1 %d %s\r\nContent-Length: 0\r\nConnection: close\r\n\r\n'
                    % (status, reason)).encode())
 
-    def _serve(self, c):
+    def _handle(self, c):
         try:
             c.settimeout(30)
             buf = b''

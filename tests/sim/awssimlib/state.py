@@ -55,6 +55,14 @@ def _check(cond, msg):
         raise ScenarioError(msg)
 
 
+def _entry(obj, defaults, label):
+    """A list entry of the scenario: an object with only known fields, defaults filled in."""
+    _check(isinstance(obj, dict), '%s must be an object' % label)
+    bad = set(obj) - set(defaults)
+    _check(not bad, '%s: unknown fields %s' % (label, ', '.join(sorted(bad))))
+    return {**copy.deepcopy(defaults), **obj}
+
+
 def _opt_str(v):
     return v is None or isinstance(v, str)
 
@@ -129,10 +137,7 @@ def normalise(sc):
     _check(isinstance(sc['deny'], list), 'deny must be a list')
     rules = []
     for i, r in enumerate(sc['deny']):
-        _check(isinstance(r, dict), 'deny[%d] must be an object' % i)
-        bad = set(r) - set(DENY_DEFAULTS)
-        _check(not bad, 'deny[%d]: unknown fields %s' % (i, ', '.join(sorted(bad))))
-        r = {**DENY_DEFAULTS, **r}
+        r = _entry(r, DENY_DEFAULTS, 'deny[%d]' % i)
         _check(isinstance(r['action'], str) and r['action'], 'deny[%d].action required' % i)
         _check(_opt_str(r['namespace']) and _opt_str(r['resource']) and
                _opt_str(r['policy_arn']), 'deny[%d]: namespace/resource/policy_arn: strings' % i)
@@ -149,10 +154,7 @@ def normalise(sc):
     _check(isinstance(sc['faults'], list), 'faults must be a list')
     faults = []
     for i, f in enumerate(sc['faults']):
-        _check(isinstance(f, dict), 'faults[%d] must be an object' % i)
-        bad = set(f) - set(FAULT_DEFAULTS)
-        _check(not bad, 'faults[%d]: unknown fields %s' % (i, ', '.join(sorted(bad))))
-        f = {**FAULT_DEFAULTS, **f}
+        f = _entry(f, FAULT_DEFAULTS, 'faults[%d]' % i)
         _check(isinstance(f['action'], str) and f['action'], 'faults[%d].action required' % i)
         _check(f['type'] in FAULT_TYPES,
                'faults[%d].type must be one of %s' % (i, ', '.join(FAULT_TYPES)))
