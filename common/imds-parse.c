@@ -368,3 +368,80 @@ int imds_parse_role_listing(const char *data, size_t size, char **ret)
         *ret = role;
         return 0;
 }
+
+/* Well-formed UTF-8 (no overlong forms, no surrogates, nothing above U+10FFFF) without C0
+ * controls or DEL: what may go into a metric dimension, a journal field and JSON as is. */
+static bool text_is_printable_utf8(const unsigned char *s, size_t n)
+{
+        for (size_t i = 0; i < n;) {
+                unsigned c = s[i], len, cp;
+
+                if (c < 0x20 || c == 0x7f)
+                        return false;
+                if (c < 0x80) {
+                        i++;
+                        continue;
+                }
+                if (c >= 0xc2 && c <= 0xdf)
+                        len = 2, cp = c & 0x1f;
+                else if (c >= 0xe0 && c <= 0xef)
+                        len = 3, cp = c & 0x0f;
+                else if (c >= 0xf0 && c <= 0xf4)
+                        len = 4, cp = c & 0x07;
+                else
+                        return false;
+                if (n - i < len)
+                        return false;
+                for (unsigned k = 1; k < len; k++) {
+                        if ((s[i + k] & 0xc0) != 0x80)
+                                return false;
+                        cp = (cp << 6) | (s[i + k] & 0x3f);
+                }
+                if ((len == 3 && cp < 0x800) || (len == 4 && (cp < 0x10000 || cp > 0x10ffff)) ||
+                    (cp >= 0xd800 && cp <= 0xdfff))
+                        return false;
+                i += len;
+        }
+        return true;
+}
+
+int imds_parse_tag_value(const char *data, size_t size, char **ret)
+{
+        char *v;
+
+        if (!data)
+                return -EBADMSG;
+        /* IMDS serves the value as is, without a trailing newline; tolerate one. */
+        if (size > 0 && data[size - 1] == '\n')
+                size--;
+        if (size == 0 || size > IMDS_TAG_VALUE_MAX ||
+            !text_is_printable_utf8((const unsigned char *) data, size))
+                return -EBADMSG;
+
+        v = malloc(size + 1);
+        if (!v)
+                return -ENOMEM;
+        memcpy(v, data, size);
+        v[size] = 0;
+        *ret = v;
+        return 0;
+}
+
+bool imds_tag_key_is_valid(const char *key)
+{
+        size_t n = key ? strlen(key) : 0;
+
+        /* 1-128 letters, digits and + - = . _ : @ — the tag keys that can be a URL path
+         * segment as they are (EC2 does not expose keys containing '/' in instance metadata). */
+        if (n == 0 || n > 128)
+                return false;
+        for (size_t i = 0; i < n; i++) {
+                char ch = key[i];
+
+                if (!((ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') ||
+                      (ch >= '0' && ch <= '9') || ch == '+' || ch == '-' || ch == '=' ||
+                      ch == '.' || ch == '_' || ch == ':' || ch == '@'))
+                        return false;
+        }
+        return true;
+}

@@ -24,6 +24,7 @@
 #define IMDS_ROLE_PATH "/latest/meta-data/iam/security-credentials/"
 #define IMDS_INFO_PATH "/latest/meta-data/iam/info"
 #define IMDS_IDENTITY_PATH "/latest/dynamic/instance-identity/document"
+#define IMDS_TAG_PATH "/latest/meta-data/tags/instance/"
 
 /* A session token is refused beyond this (real ones: 56 bytes); result messages are cut here. */
 #define SESSION_TOKEN_MAX 4096U
@@ -37,6 +38,7 @@ typedef enum ImdsOpKind {
         IMDS_OP_IDENTITY,
         IMDS_OP_INFO,
         IMDS_OP_CHECK,
+        IMDS_OP_TAG,
 } ImdsOpKind;
 
 typedef enum ImdsStep {
@@ -44,6 +46,7 @@ typedef enum ImdsStep {
         IMDS_STEP_CREDENTIALS,  /* iam/security-credentials/<role> */
         IMDS_STEP_IDENTITY,
         IMDS_STEP_INFO,
+        IMDS_STEP_TAG,          /* meta-data/tags/instance/<key> */
 } ImdsStep;
 
 typedef enum TokenState {
@@ -70,12 +73,15 @@ struct ImdsOperation {
         ImdsIdentity identity;
         ImdsInfo info;
         ImdsHealth health;
+        char *tag_key;
+        char *tag_value;
 
         union {
                 ImdsCredentialsCallback credentials;
                 ImdsIdentityCallback identity;
                 ImdsInfoCallback info;
                 ImdsHealthCallback health;
+                ImdsTagCallback tag;
         } callback;
         void *userdata;
 };
@@ -188,6 +194,8 @@ static ImdsOperation *op_free(ImdsOperation *op)
         imds_credentials_done(&op->creds);
         imds_identity_done(&op->identity);
         imds_info_done(&op->info);
+        free(op->tag_key);
+        free(op->tag_value);
         free(op);
         return NULL;
 }
@@ -225,15 +233,19 @@ static const char *step_path(ImdsStep step)
                 return IMDS_ROLE_PATH;
         case IMDS_STEP_IDENTITY:
                 return IMDS_IDENTITY_PATH;
+        case IMDS_STEP_TAG:
+                return IMDS_TAG_PATH;
         case IMDS_STEP_INFO:
         default:
                 return IMDS_INFO_PATH;
         }
 }
 
-/* The role completes the path of the credentials step. */
+/* The role completes the path of the credentials step, the key that of the tag step. */
 static const char *step_role(const ImdsOperation *op)
 {
+        if (op->step == IMDS_STEP_TAG)
+                return strempty(op->tag_key);
         return op->step == IMDS_STEP_CREDENTIALS ? strempty(op->creds.role) : "";
 }
 
@@ -254,10 +266,7 @@ static int op_send(ImdsOperation *op)
         char *headers[2] = {};
         int r;
 
-        if (op->step == IMDS_STEP_CREDENTIALS)
-                r = asprintf(&url, "%s%s%s", c->endpoint, IMDS_ROLE_PATH, op->creds.role);
-        else
-                r = asprintf(&url, "%s%s", c->endpoint, step_path(op->step));
+        r = asprintf(&url, "%s%s%s", c->endpoint, step_path(op->step), step_role(op));
         if (r < 0) {
                 url = NULL;
                 return -ENOMEM;
@@ -632,6 +641,15 @@ static void op_got_body(ImdsOperation *op, HttpResponse *resp)
                         op->health.get_ok = true;
                 break;
 
+        case IMDS_STEP_TAG:
+                r = imds_parse_tag_value(resp->body, resp->body_size, &op->tag_value);
+                if (r < 0)
+                        result_set(&op->result, RESULT_CLASS_BAD_RESPONSE,
+                                   "IMDS instance tag '%s' has a value that is not a single line "
+                                   "of printable text of at most %u bytes", op->tag_key,
+                                   IMDS_TAG_VALUE_MAX);
+                break;
+
         case IMDS_STEP_INFO:
                 r = imds_parse_info(resp->body, resp->body_size, &op->info);
                 if (r < 0)
@@ -685,6 +703,8 @@ static void op_on_done(HttpRequest *req, HttpResponse *resp, void *userdata)
                         result_set(&op->result, RESULT_CLASS_IMDS_NO_ROLE,
                                    "IMDS has no credentials for role '%s' (404): the instance "
                                    "profile changed", op->creds.role);
+                else if (op->step == IMDS_STEP_TAG)
+                        ; /* No such tag, or instance tags are not exposed in IMDS: no value. */
                 else if (op->step == IMDS_STEP_INFO)
                         result_set(&op->result, RESULT_CLASS_IMDS_NO_ROLE,
                                    "No instance profile is attached to this instance (IMDS %s: "
@@ -726,13 +746,16 @@ static int client_on_defer(sd_event_source *s, void *userdata)
         case IMDS_OP_CHECK:
                 op->callback.health(c, &op->result, &op->health, &op->identity, op->userdata);
                 break;
+        case IMDS_OP_TAG:
+                op->callback.tag(c, &op->result, op->tag_value, op->userdata);
+                break;
         }
         op_free(op);
         return 0;
 }
 
-static int op_start(ImdsClient *c, ImdsOpKind kind, void *callback, void *userdata,
-                    ImdsOperation **ret)
+static int op_start(ImdsClient *c, ImdsOpKind kind, const char *tag_key, void *callback,
+                    void *userdata, ImdsOperation **ret)
 {
         ImdsOperation *op;
         int r;
@@ -747,6 +770,13 @@ static int op_start(ImdsClient *c, ImdsOpKind kind, void *callback, void *userda
         op->kind = kind;
         op->started = now_usec(CLOCK_MONOTONIC);
         op->userdata = userdata;
+        if (tag_key) {
+                op->tag_key = strdup(tag_key);
+                if (!op->tag_key) {
+                        free(op);
+                        return -ENOMEM;
+                }
+        }
         switch (kind) {
         case IMDS_OP_CREDENTIALS:
                 op->step = IMDS_STEP_ROLE;
@@ -764,6 +794,10 @@ static int op_start(ImdsClient *c, ImdsOpKind kind, void *callback, void *userda
                 op->step = IMDS_STEP_IDENTITY;
                 op->fresh_token = true;
                 op->callback.health = (ImdsHealthCallback) callback;
+                break;
+        case IMDS_OP_TAG:
+                op->step = IMDS_STEP_TAG;
+                op->callback.tag = (ImdsTagCallback) callback;
                 break;
         }
         op->next = c->ops;
@@ -786,18 +820,18 @@ static int op_start(ImdsClient *c, ImdsOpKind kind, void *callback, void *userda
 int imds_fetch_credentials(ImdsClient *c, ImdsCredentialsCallback callback, void *userdata,
                            ImdsOperation **ret)
 {
-        return op_start(c, IMDS_OP_CREDENTIALS, (void *) callback, userdata, ret);
+        return op_start(c, IMDS_OP_CREDENTIALS, NULL, (void *) callback, userdata, ret);
 }
 
 int imds_fetch_identity(ImdsClient *c, ImdsIdentityCallback callback, void *userdata,
                         ImdsOperation **ret)
 {
-        return op_start(c, IMDS_OP_IDENTITY, (void *) callback, userdata, ret);
+        return op_start(c, IMDS_OP_IDENTITY, NULL, (void *) callback, userdata, ret);
 }
 
 int imds_fetch_info(ImdsClient *c, ImdsInfoCallback callback, void *userdata, ImdsOperation **ret)
 {
-        return op_start(c, IMDS_OP_INFO, (void *) callback, userdata, ret);
+        return op_start(c, IMDS_OP_INFO, NULL, (void *) callback, userdata, ret);
 }
 
 const char *imds_client_get_endpoint(const ImdsClient *c)
@@ -807,7 +841,15 @@ const char *imds_client_get_endpoint(const ImdsClient *c)
 
 int imds_check(ImdsClient *c, ImdsHealthCallback callback, void *userdata, ImdsOperation **ret)
 {
-        return op_start(c, IMDS_OP_CHECK, (void *) callback, userdata, ret);
+        return op_start(c, IMDS_OP_CHECK, NULL, (void *) callback, userdata, ret);
+}
+
+int imds_fetch_tag(ImdsClient *c, const char *key, ImdsTagCallback callback, void *userdata,
+                   ImdsOperation **ret)
+{
+        if (!imds_tag_key_is_valid(key))
+                return -EINVAL;
+        return op_start(c, IMDS_OP_TAG, key, (void *) callback, userdata, ret);
 }
 
 ImdsOperation *imds_operation_cancel(ImdsOperation *op)

@@ -111,6 +111,12 @@ typedef struct ImdsHealth {
         usec_t get_latency;      /* identity GET round trip, 0 if none completed */
 } ImdsHealth;
 
+/* An instance tag value: EC2 allows 256 Unicode characters. */
+#define IMDS_TAG_VALUE_MAX 1024U
+
+/* The tag the Auto Scaling group puts on each instance it launches. */
+#define IMDS_TAG_AUTO_SCALING_GROUP "aws:autoscaling:groupName"
+
 /*
  * The parsers return IMDS_DOCUMENT_ERROR (a positive success value) when the document is a
  * well-formed IMDS error ("Code" other than "Success"): then only the code and message fields
@@ -165,6 +171,22 @@ int imds_parse_info(const char *data, size_t size, ImdsInfo *ret);
 int imds_parse_role_listing(const char *data, size_t size, char **ret);
 
 /**
+ * imds_parse_tag_value() - the value of a meta-data/tags/instance/<key> document.
+ * @data: the body, not necessarily NUL-terminated.
+ * @size: its length.
+ * @ret: the value, one trailing newline removed.
+ *
+ * Return: 0; -EBADMSG if it is empty, longer than IMDS_TAG_VALUE_MAX bytes, not UTF-8 or holds
+ * a control character (it becomes a metric dimension, a journal field and JSON); -ENOMEM.
+ */
+int imds_parse_tag_value(const char *data, size_t size, char **ret);
+
+/**
+ * imds_tag_key_is_valid() - whether @key can be asked for (1-128 of [A-Za-z0-9+-=._:@]).
+ */
+bool imds_tag_key_is_valid(const char *key) _pure_;
+
+/**
  * imds_client_new() - create an IMDS client.
  * @event: the loop callbacks are dispatched from; the client takes a reference.
  * @http: the HTTP client; must outlive the IMDS client.
@@ -215,6 +237,8 @@ typedef void (*ImdsInfoCallback)(ImdsClient *c, ImdsResult *result, ImdsInfo *in
                                  void *userdata);
 typedef void (*ImdsHealthCallback)(ImdsClient *c, ImdsResult *result, const ImdsHealth *health,
                                    ImdsIdentity *identity, void *userdata);
+typedef void (*ImdsTagCallback)(ImdsClient *c, ImdsResult *result, const char *value,
+                                void *userdata);
 
 /**
  * imds_fetch_credentials() - fetch the instance role's credentials.
@@ -268,6 +292,20 @@ int imds_fetch_info(ImdsClient *c, ImdsInfoCallback callback, void *userdata, Im
  * Return: 0 or a negative errno (no callback then).
  */
 int imds_check(ImdsClient *c, ImdsHealthCallback callback, void *userdata, ImdsOperation **ret);
+
+/**
+ * imds_fetch_tag() - fetch one instance tag (meta-data/tags/instance/<key>).
+ * @c: the client.
+ * @key: the tag key, e.g. IMDS_TAG_AUTO_SCALING_GROUP.
+ * @callback: called once; @value is NULL with class ok when IMDS has no such tag (404: the tag
+ *            is absent or instance tags are not exposed in metadata), the value otherwise.
+ * @userdata: passed to @callback.
+ * @ret: optional handle, valid until @callback runs.
+ *
+ * Return: 0, -EINVAL for a key IMDS cannot serve, or another negative errno (no callback then).
+ */
+int imds_fetch_tag(ImdsClient *c, const char *key, ImdsTagCallback callback, void *userdata,
+                   ImdsOperation **ret);
 
 /**
  * imds_operation_cancel() - abort an operation; its callback is not called.

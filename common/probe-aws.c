@@ -202,12 +202,13 @@ int probe_metrics_start(ProbeRun *run)
 
         if (run->heartbeat) {
                 const char *instance = rd->report.host.instance_id ?: rd->report.host.hostname;
+                const char *asg = round_auto_scaling_group(rd);
                 char *dims[5] = { (char *) "InstanceId", (char *) instance };
                 int failing = heartbeat_failing(rd, run);
 
-                if (rd->auto_scaling_group) {
+                if (asg) {
                         dims[2] = (char *) "AutoScalingGroupName";
-                        dims[3] = rd->auto_scaling_group;
+                        dims[3] = (char *) asg;
                 }
                 rd->report.heartbeat_value = failing == 0 ? 1 : 0;
                 r = metric_add(&body, 1, ROUND_HEARTBEAT_METRIC, rd->report.heartbeat_value,

@@ -104,6 +104,7 @@ void probe_report_done(ProbeReport *r)
         free(r->host.region);
         free(r->host.account_id);
         free(r->host.availability_zone);
+        free(r->host.auto_scaling_group);
         free(r->host.hostname);
         free(r->identity.arn);
         free(r->identity.account);

@@ -114,6 +114,7 @@ typedef struct ProbeHost {
         char *account_id;
         char *availability_zone;
         char *hostname;           /* gethostname(): stands in for the instance id off EC2 */
+        char *auto_scaling_group; /* the heartbeat's AutoScalingGroupName dimension, or NULL */
 } ProbeHost;
 
 /* Who the signed probes ran as. */

@@ -44,7 +44,9 @@ struct Round {
         char **log_groups;
         char *log_stream_template;
         char *log_stream;              /* expanded once the instance id is known */
-        char *auto_scaling_group;
+        char *auto_scaling_group;      /* configured; else the instance tag when asg_from_tags */
+        bool asg_from_tags;
+        ImdsOperation *asg_op;         /* the tag lookup in flight */
         char *metrics_source, *logs_source;
         bool create_log_group, heartbeat_detail, billed, force_endpoint_check, debug, via_proxy;
         usec_t timeout, budget, endpoint_check_interval;
@@ -79,11 +81,16 @@ struct Prober {
                 usec_t last_fresh_check;   /* realtime µs, 0: never */
                 bool failed;               /* the latest check or evidence failed */
         } endpoints[_PROBE_SERVICE_MAX];
+        /* The instance's aws:autoscaling:groupName tag, looked up once: an instance never moves
+         * to another group, and a dimension that came and went would break the alarm. */
+        bool asg_looked_up;
+        char *asg;                         /* NULL: no such tag, or tags not in metadata */
 };
 
 /* round.c */
 void round_op_done(Round *rd);
 void round_imds_finished(Round *rd, ResultClass class, ImdsIdentity *identity);
+const char *round_auto_scaling_group(const Round *rd);
 void round_result_skip(ProbeResult *res, ResultClass class, const char *message);
 void round_result_from_outcome(Round *rd, ProbeResult *res, AwsCallOutcome *o, const char *operation);
 

@@ -39,6 +39,7 @@ static Round *round_free(Round *rd)
                 return NULL;
         for (size_t i = 0; rd->runs && i < rd->report.n_probes; i++)
                 probe_run_cancel(&rd->runs[i]);
+        imds_operation_cancel(rd->asg_op);
         credentials_refresh_cancel(rd->refresh);
         sd_event_source_disable_unref(rd->deadline_timer);
         sd_event_source_disable_unref(rd->finish_source);
@@ -122,6 +123,7 @@ static void round_finish(Round *rd)
 
         rd->stage = ROUND_STAGE_DONE;
         rd->deadline_timer = sd_event_source_disable_unref(rd->deadline_timer);
+        (void) free_and_strdup(&rd->report.host.auto_scaling_group, round_auto_scaling_group(rd));
         rd->report.generated_at = now_usec(CLOCK_REALTIME);
         rd->report.duration = now_usec(CLOCK_MONOTONIC) - rd->started;
 
@@ -367,6 +369,41 @@ void round_op_done(Round *rd)
         round_advance(rd);
 }
 
+const char *round_auto_scaling_group(const Round *rd)
+{
+        if (rd->auto_scaling_group)
+                return rd->auto_scaling_group;
+        return rd->asg_from_tags ? rd->prober->asg : NULL;
+}
+
+static void on_asg_tag(ImdsClient *c, ImdsResult *result, const char *value, void *userdata)
+{
+        Round *rd = userdata;
+        Prober *p = rd->prober;
+
+        rd->asg_op = NULL;
+        /* A failed lookup (IMDS gone since the check) is tried again next round; the heartbeat
+         * goes without the dimension meanwhile. A 404 is an answer: no such tag. */
+        if (result->class == RESULT_CLASS_OK && free_and_strdup(&p->asg, value) >= 0)
+                p->asg_looked_up = true;
+        round_op_done(rd);
+}
+
+/* Only rounds that send the heartbeat need the group, and only once per prober. */
+static void round_lookup_asg(Round *rd)
+{
+        ImdsClient *imds = credentials_provider_get_imds(rd->prober->credentials);
+
+        if (!rd->asg_from_tags || rd->auto_scaling_group || rd->prober->asg_looked_up ||
+            !rd->billed || !imds || rd->asg_op)
+                return;
+        if (imds_fetch_tag(imds, IMDS_TAG_AUTO_SCALING_GROUP, on_asg_tag, rd, &rd->asg_op) < 0) {
+                rd->asg_op = NULL;
+                return;
+        }
+        rd->n_pending++;
+}
+
 /* The imds probe reports its outcome here (before round_op_done()). */
 void round_imds_finished(Round *rd, ResultClass class, ImdsIdentity *identity)
 {
@@ -381,6 +418,7 @@ void round_imds_finished(Round *rd, ResultClass class, ImdsIdentity *identity)
                 free_and_replace(rd->private_ip, identity->private_ip);
                 if (!rd->region && aws_region_is_valid(identity->region))
                         rd->region = TAKE_PTR(identity->region);
+                round_lookup_asg(rd);
         }
         (void) free_and_strdup(&h->region, rd->region);
         if (!rd->log_stream)
@@ -493,6 +531,7 @@ static int on_deadline(sd_event_source *s, usec_t usec, void *userdata)
                 }
         }
         rd->refresh = credentials_refresh_cancel(rd->refresh);
+        rd->asg_op = imds_operation_cancel(rd->asg_op);
         rd->n_pending = 0;
         round_finish(rd);
         return 0;
@@ -631,6 +670,7 @@ static int round_new(Prober *p, const RoundOptions *o, Round **ret)
             strdup_opt(&rd->metrics_source, o->metrics_source ?: "config") < 0 ||
             strdup_opt(&rd->logs_source, o->logs_source ?: "config") < 0)
                 return -ENOMEM;
+        rd->asg_from_tags = o->auto_scaling_group_from_tags;
         rd->create_log_group = o->create_log_group;
         rd->heartbeat_detail = o->heartbeat_detail;
         rd->billed = o->billed;
@@ -725,6 +765,7 @@ Prober *prober_free(Prober *p)
         if (!p)
                 return NULL;
         round_free(p->round);
+        free(p->asg);
         sd_event_unref(p->event);
         return mfree(p);
 }

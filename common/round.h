@@ -45,6 +45,7 @@ typedef struct RoundOptions {
         bool create_log_group;         /* create a missing log group (else report it) */
         const char *heartbeat_namespace; /* NULL: the first namespace, else "CWAgent" */
         const char *auto_scaling_group;  /* adds the AutoScalingGroupName dimension */
+        bool auto_scaling_group_from_tags; /* none configured: the instance tag, if IMDS has it */
         bool heartbeat_detail;         /* also send FailingProbes (a second custom metric) */
         bool billed;                   /* send the PutMetricData probes (the heartbeat included) */
         usec_t timeout;                /* per request; 0: 5 s */

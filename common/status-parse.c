@@ -262,6 +262,7 @@ static const StringField host_strings[] = {
         { "account_id", offsetof(ProbeHost, account_id) },
         { "availability_zone", offsetof(ProbeHost, availability_zone) },
         { "hostname", offsetof(ProbeHost, hostname) },
+        { "auto_scaling_group", offsetof(ProbeHost, auto_scaling_group) },
 };
 
 static const StringField identity_strings[] = {

@@ -330,7 +330,8 @@ static int host_to_json(const ProbeHost *h, struct json_object **ret)
             json_add_string(o, "region", h->region) < 0 ||
             json_add_string(o, "account_id", h->account_id) < 0 ||
             json_add_string(o, "availability_zone", h->availability_zone) < 0 ||
-            json_add_string(o, "hostname", h->hostname) < 0)
+            json_add_string(o, "hostname", h->hostname) < 0 ||
+            json_add_string(o, "auto_scaling_group", h->auto_scaling_group) < 0)
                 return -ENOMEM;
 
         *ret = TAKE_PTR(o);

@@ -242,10 +242,16 @@ const char *config_check_log_stream(const char *s)
         return NULL;
 }
 
-/* An AutoScalingGroupName is 1-255 characters; "" means "no such dimension". */
+/* An AutoScalingGroupName is 1-255 characters; "" means "no such dimension", "auto" (the
+ * default) "the instance's aws:autoscaling:groupName tag". */
 const char *config_check_auto_scaling_group(const char *s)
 {
-        return strlen(s) > 255 ? "an Auto Scaling group name is at most 255 characters" : NULL;
+        if (strlen(s) > 255)
+                return "an Auto Scaling group name is at most 255 characters";
+        for (const char *p = s; *p; p++)
+                if ((unsigned char) *p < 0x20 || *p == 0x7f)
+                        return "an Auto Scaling group name holds no control characters";
+        return NULL;
 }
 
 /* ---- Scalars ------------------------------------------------------------------------------- */

@@ -133,9 +133,19 @@ static int config_new_unresolved(Config **ret)
         return 0;
 }
 
-/* heartbeat.namespace defaults to the first probed namespace (CWAgent if none is probed). */
+/*
+ * heartbeat.namespace defaults to the first probed namespace (CWAgent if none is probed).
+ * heartbeat.auto_scaling_group: absent or "auto" looks the group up in the instance tags, ""
+ * means no such dimension, anything else is the group's name.
+ */
 static int config_resolve_defaults(Config *c)
 {
+        char **asg = &c->heartbeat.auto_scaling_group;
+
+        c->heartbeat.auto_scaling_group_from_tags = !*asg || streq(*asg, "auto");
+        if (!*asg || streq(*asg, "auto") || isempty(*asg))
+                *asg = mfree(*asg);
+
         if (c->origins[CONFIG_SETTING_HEARTBEAT_NAMESPACE].source == CONFIG_SOURCE_CONFIG)
                 return 0;
         return free_and_strdup(&c->heartbeat.namespace,
@@ -650,7 +660,7 @@ static const ConfigKey heartbeat_keys[] = {
         { .name = "detail", .parse = parse_bool, .offset = offsetof(Config, heartbeat.detail) },
         { .name = "auto_scaling_group", .parse = parse_string,
           .offset = offsetof(Config, heartbeat.auto_scaling_group),
-          .check = config_check_auto_scaling_group, .flags = KEY_EMPTY_IS_NULL },
+          .check = config_check_auto_scaling_group },
         {},
 };
 

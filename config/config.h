@@ -103,7 +103,8 @@ typedef struct ConfigImds {
 } ConfigImds;
 
 typedef struct ConfigCredentials {
-        char *profile;         /* NULL: the credentials module decides (AWS_PROFILE, "default") */
+        char *profile;         /* NULL: the credentials module decides (AWS_PROFILE, else
+                                * "AmazonCloudWatchAgent") */
         char *file;            /* NULL: the credentials module decides (AWS_SHARED_...) */
 } ConfigCredentials;
 
@@ -118,7 +119,9 @@ typedef struct ConfigHeartbeat {
         usec_t interval;
         char *namespace;       /* never NULL after config_load()/config_new_default() */
         bool detail;
-        char *auto_scaling_group; /* NULL: no AutoScalingGroupName dimension */
+        char *auto_scaling_group; /* NULL: none configured (see auto_scaling_group_from_tags) */
+        bool auto_scaling_group_from_tags; /* "auto" (the default): the aws:autoscaling:groupName
+                                            * instance tag, when IMDS exposes instance tags */
 } ConfigHeartbeat;
 
 /*

@@ -86,8 +86,10 @@ void check_output_print(FILE *f, const ProbeReport *rep, const char *config, boo
         size_t failing = probe_report_n_failing(rep);
         char when[ISO8601_MAX];
 
-        fprintf(f, "Host      %s, region %s, account %s\n", h->instance_id ?: h->hostname,
-                strna(h->region), id->account ?: strna(h->account_id));
+        fprintf(f, "Host      %s, region %s, account %s%s%s\n", h->instance_id ?: h->hostname,
+                strna(h->region), id->account ?: strna(h->account_id),
+                h->auto_scaling_group ? ", Auto Scaling group " : "",
+                strempty(h->auto_scaling_group));
         fprintf(f, "Identity  %s\n", id->arn ?: "(unknown: GetCallerIdentity did not succeed)");
         if (id->credential_source >= 0)
                 fprintf(f, "          credentials: %s (%s), key %s%s%s\n",

@@ -200,8 +200,10 @@ static int verb_status(void)
 
         r = read_file_capped(path, STATUS_JSON_MAX, &data, &size);
         if (r < 0) {
-                printf("cwguardd is not running: no status snapshot at %s (%s).\n", path,
-                       strerror(-r));
+                /* With --json stdout stays JSON (or empty) for jq; the why goes to stderr. */
+                fprintf(arg_json ? stderr : stdout,
+                        "cwguardd is not running: no status snapshot at %s (%s).\n", path,
+                        strerror(-r));
                 return EXIT_NOT_RUNNING;
         }
         r = status_json_parse(data, size, &doc);
@@ -240,10 +242,11 @@ static int verb_status(void)
 
         if (!running || generated == 0 ||
             now > generated + (usec_t) (3 * interval * USEC_PER_SEC)) {
-                printf("%s: the snapshot is %llus old (written every %.0fs)%s.\n",
-                       running ? "cwguardd looks stuck" : "cwguardd is not running",
-                       (unsigned long long) ((now - MIN(now, generated)) / USEC_PER_SEC),
-                       interval, running ? "" : ", its last results are shown");
+                fprintf(arg_json ? stderr : stdout,
+                        "%s: the snapshot is %llus old (written every %.0fs)%s.\n",
+                        running ? "cwguardd looks stuck" : "cwguardd is not running",
+                        (unsigned long long) ((now - MIN(now, generated)) / USEC_PER_SEC),
+                        interval, running ? "" : ", its last results are shown");
                 return EXIT_NOT_RUNNING;
         }
         return probe_report_n_failing(&rep) > 0 ? EXIT_FAILING : EXIT_SUCCESS;
@@ -260,51 +263,85 @@ static bool instance_id_is_valid(const char *s)
                strspn(s + 2, "0123456789abcdef") == n - 2;
 }
 
-typedef struct IdentityLookup {
-        bool done;
+typedef struct InstanceLookup {
+        unsigned pending;
         ResultClass class;
         char *message;
         char *instance_id;
-} IdentityLookup;
+        bool asg_done;
+        char *asg;
+} InstanceLookup;
 
 static void on_identity(ImdsClient *imds, ImdsResult *result, ImdsIdentity *identity, void *ud)
 {
-        IdentityLookup *l = ud;
+        InstanceLookup *l = ud;
 
-        l->done = true;
+        l->pending--;
         l->class = result->class;
         l->message = TAKE_PTR(result->message);
         if (result->class == RESULT_CLASS_OK)
                 l->instance_id = TAKE_PTR(identity->instance_id);
 }
 
-/* This instance's id from the IMDS identity document, with the configured IMDS settings. */
-static int lookup_instance_id(const Config *c, char **ret)
+static void on_asg_tag(ImdsClient *imds, ImdsResult *result, const char *value, void *ud)
+{
+        InstanceLookup *l = ud;
+
+        l->pending--;
+        if (result->class == RESULT_CLASS_OK && free_and_strdup(&l->asg, value) >= 0)
+                l->asg_done = true;
+}
+
+/*
+ * This instance's id from the IMDS identity document and, when @want_asg, its
+ * aws:autoscaling:groupName tag (NULL when IMDS has none), with the configured IMDS settings:
+ * the same lookups the daemon makes, so the alarm names the dimensions its heartbeat carries.
+ */
+static int lookup_instance(const Config *c, bool want_asg, char **ret_id, char **ret_asg)
 {
         _cleanup_(sd_event_unrefp) sd_event *event = NULL;
         _cleanup_(runtime_freep) Runtime *rt = NULL;
-        IdentityLookup l = {};
+        _cleanup_free_ char *message = NULL, *id = NULL, *asg = NULL;
+        InstanceLookup l = {};
+        ImdsClient *imds = NULL;
         int r;
 
         r = sd_event_new(&event);
         if (r >= 0)
                 r = runtime_new(event, c, environ, &rt);
-        if (r >= 0)
-                r = imds_fetch_identity(credentials_provider_get_imds(rt->credentials),
-                                        on_identity, &l, NULL);
-        while (r >= 0 && !l.done)
+        if (r >= 0) {
+                imds = credentials_provider_get_imds(rt->credentials);
+                r = imds_fetch_identity(imds, on_identity, &l, NULL);
+        }
+        if (r >= 0) {
+                l.pending++;
+                if (want_asg) {
+                        r = imds_fetch_tag(imds, IMDS_TAG_AUTO_SCALING_GROUP, on_asg_tag, &l, NULL);
+                        if (r >= 0)
+                                l.pending++;
+                }
+        }
+        while (r >= 0 && l.pending > 0)
                 r = sd_event_run(event, UINT64_MAX);
+        message = l.message;
+        id = l.instance_id;
+        asg = l.asg;
         if (r < 0)
                 return r;
         if (l.class != RESULT_CLASS_OK) {
                 fprintf(stderr, "cwguardctl: cannot find this instance's id from IMDS (%s): %s; "
                                 "pass --instance-id\n", result_class_to_string(l.class),
-                        strna(l.message));
-                free(l.message);
+                        strna(message));
                 return -ENXIO;
         }
-        free(l.message);
-        *ret = l.instance_id;
+        if (want_asg && !l.asg_done) {
+                fprintf(stderr, "cwguardctl: cannot read the instance tag %s from IMDS; set "
+                                "heartbeat.auto_scaling_group to the group's name or \"\"\n",
+                        IMDS_TAG_AUTO_SCALING_GROUP);
+                return -ENXIO;
+        }
+        *ret_id = TAKE_PTR(id);
+        *ret_asg = TAKE_PTR(asg);
         return 0;
 }
 
@@ -353,7 +390,7 @@ static char *yaml_quote(const char *v, char **buf)
 static int verb_alarm(void)
 {
         _cleanup_(config_freep) Config *c = NULL;
-        _cleanup_free_ char *looked_up = NULL, *q1 = NULL, *q2 = NULL;
+        _cleanup_free_ char *looked_up = NULL, *tag_asg = NULL, *q1 = NULL, *q2 = NULL;
         const char *instance = arg_instance_id;
         const char *ns, *asg;
         unsigned period;
@@ -362,8 +399,10 @@ static int verb_alarm(void)
         r = load_config(&c);
         if (r < 0)
                 return EXIT_USAGE;
+        asg = c->heartbeat.auto_scaling_group;
         if (!instance) {
-                r = lookup_instance_id(c, &looked_up);
+                r = lookup_instance(c, c->heartbeat.auto_scaling_group_from_tags, &looked_up,
+                                    &tag_asg);
                 if (r < 0)
                         return EXIT_USAGE;
                 if (!instance_id_is_valid(looked_up)) {
@@ -372,11 +411,18 @@ static int verb_alarm(void)
                         return EXIT_USAGE;
                 }
                 instance = looked_up;
-        }
+                asg = asg ?: tag_asg;
+        } else if (c->heartbeat.auto_scaling_group_from_tags)
+                fprintf(stderr, "cwguardctl: note: heartbeat.auto_scaling_group is auto: if %s "
+                                "exposes its aws:autoscaling:groupName tag in instance metadata, "
+                                "its heartbeat also carries AutoScalingGroupName; run this on the "
+                                "instance, or set heartbeat.auto_scaling_group\n", instance);
         ns = c->heartbeat.namespace;
-        asg = c->heartbeat.auto_scaling_group;
         /* CloudWatch periods are 10, 20, 30 s or multiples of 60 s: one period per heartbeat,
-         * rounded up to whole minutes (a standard-resolution alarm, the cheapest). */
+         * rounded up to whole minutes (a standard-resolution alarm, the cheapest). Heartbeats
+         * come every interval plus a splay of up to 10 %, so now and then one period holds
+         * none: the alarm wants two breaching periods in a row, and any two in a row hold at
+         * least one heartbeat of a healthy host. */
         period = (unsigned) ((c->heartbeat.interval + 59 * USEC_PER_SEC) / (60 * USEC_PER_SEC)) * 60;
 
         if (streq_ptr(arg_format, "cloudformation")) {
@@ -397,7 +443,8 @@ static int verb_alarm(void)
                                "          Value: %s\n", yaml_quote(asg, &q2));
                 printf("      Statistic: Minimum\n"
                        "      Period: %u\n"
-                       "      EvaluationPeriods: 1\n"
+                       "      EvaluationPeriods: 2\n"
+                       "      DatapointsToAlarm: 2\n"
                        "      Threshold: 1\n"
                        "      ComparisonOperator: LessThanThreshold\n"
                        "      TreatMissingData: breaching\n", period);
@@ -418,7 +465,8 @@ static int verb_alarm(void)
                                 return EXIT_USAGE;
                         printf(" %s", shell_quote(dim, &q2));
                 }
-                printf(" \\\n  --statistic Minimum --period %u --evaluation-periods 1 \\\n"
+                printf(" \\\n  --statistic Minimum --period %u --evaluation-periods 2 "
+                       "--datapoints-to-alarm 2 \\\n"
                        "  --threshold 1 --comparison-operator LessThanThreshold \\\n"
                        "  --treat-missing-data breaching", period);
                 if (c->region)
@@ -445,7 +493,8 @@ static const Verb verbs[] = {
           "print the least-privilege IAM policy for the configured probes" },
         { "status", verb_status, "[--status-file PATH] [--json]",
           "show what the running cwguardd found in its last round" },
-        { "alarm", verb_alarm, "[--instance-id ID] [--format cli|cloudformation] [--sns-topic ARN]",
+        { "alarm", verb_alarm,
+          "[--config FILE] [--instance-id ID] [--format cli|cloudformation] [--sns-topic ARN]",
           "print the CloudWatch alarm on this host's Heartbeat" },
 };
 
@@ -458,7 +507,7 @@ static void help(FILE *f)
                 fprintf(f, "  %-7s %-38s %s\n", verbs[i].name, verbs[i].options, verbs[i].help);
         fprintf(f, "\nOptions:\n"
                    "  -c, --config FILE    configuration file (default %s)\n"
-                   "      --json           check: one JSON document instead of the table\n"
+                   "      --json           check, status: one JSON document instead of text\n"
                    "      --debug          check: each AWS request's canonical request, string\n"
                    "                       to sign and response headers (never a secret)\n"
                    "      --account-id ID  policy: the account for the log group ARNs (default *)\n"

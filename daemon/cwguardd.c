@@ -94,14 +94,23 @@ static int run(int argc, char *argv[])
         if (r < 0)
                 return r;
         r = manager_run(m);
-        (void) sd_notify(false, "STOPPING=1");
         journal_log_event(JOURNAL_EVENT_STOPPING, "cwguardd stopping");
         if (r < 0)
                 return log_error_errno(r, "Event loop failed: %m");
         return 0;
 }
 
+/* However run() ended, tell systemd we are going and why (shown by `systemctl status`). */
+static int notify_stopping(int r)
+{
+        if (r < 0)
+                (void) sd_notifyf(false, "STOPPING=1\nERRNO=%i\nEXIT_STATUS=%i", -r, EXIT_FAILURE);
+        else
+                (void) sd_notify(false, "STOPPING=1");
+        return r;
+}
+
 int main(int argc, char *argv[])
 {
-        return run(argc, argv) < 0 ? EXIT_FAILURE : EXIT_SUCCESS;
+        return notify_stopping(run(argc, argv)) < 0 ? EXIT_FAILURE : EXIT_SUCCESS;
 }

@@ -291,6 +291,22 @@ static void manager_note_heartbeat(Manager *m, const ProbeResult *hb, usec_t now
                                   m->config->heartbeat.namespace);
 }
 
+/* Entering the state "no source has credentials" is one entry; staying in it is not. */
+static void manager_note_credentials(Manager *m, const ProbeReport *report)
+{
+        bool missing = report->identity.credential_source == _CREDENTIAL_SOURCE_INVALID;
+        const ProbeResult *id = probe_report_find(report, "identity");
+
+        if (missing && !m->credentials_missing)
+                journal_log_event(JOURNAL_EVENT_CREDENTIALS_UNAVAILABLE,
+                                  "No AWS credentials from the environment, the shared "
+                                  "credentials file or IMDS%s%s%s: signed probes are skipped "
+                                  "until some appear",
+                                  id ? " (" : "", id ? result_class_to_string(id->class) : "",
+                                  id ? ")" : "");
+        m->credentials_missing = missing;
+}
+
 static void manager_on_round(Prober *p, ProbeReport *report, void *userdata)
 {
         Manager *m = userdata;
@@ -311,6 +327,7 @@ static void manager_on_round(Prober *p, ProbeReport *report, void *userdata)
         }
         if (hb)
                 manager_note_heartbeat(m, hb, now);
+        manager_note_credentials(m, report);
 
         if (!billed && carry_metrics(report, &m->last) < 0)
                 log_oom();

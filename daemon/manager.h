@@ -44,6 +44,7 @@ typedef struct Manager {
         usec_t heartbeat_last_sent;    /* realtime µs of the last accepted heartbeat, 0: never */
         usec_t heartbeat_last_try;
         bool heartbeat_ok;
+        bool credentials_missing;       /* the last round had no credentials at all */
         ResultClass heartbeat_class;
         bool heartbeat_reported;       /* a heartbeat result was logged (for transitions) */
 } Manager;

@@ -134,6 +134,7 @@ void runtime_round_options(const Runtime *rt, const Config *c, bool billed, Roun
                 .create_log_group = c->probes.create_log_group,
                 .heartbeat_namespace = c->heartbeat.namespace,
                 .auto_scaling_group = c->heartbeat.auto_scaling_group,
+                .auto_scaling_group_from_tags = c->heartbeat.auto_scaling_group_from_tags,
                 .heartbeat_detail = c->heartbeat.detail,
                 .billed = billed,
                 .timeout = c->timeout,

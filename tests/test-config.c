@@ -71,6 +71,8 @@ static void assert_config_eq(const Config *a, const Config *b)
         ASSERT_STREQ(a->heartbeat.namespace, b->heartbeat.namespace);
         ASSERT_EQ(a->heartbeat.detail, b->heartbeat.detail);
         ASSERT_TRUE(streq_ptr(a->heartbeat.auto_scaling_group, b->heartbeat.auto_scaling_group));
+        ASSERT_EQ(a->heartbeat.auto_scaling_group_from_tags,
+                  b->heartbeat.auto_scaling_group_from_tags);
         for (int i = 0; i < _CONFIG_SETTING_MAX; i++) {
                 ASSERT_EQ(a->origins[i].source, b->origins[i].source);
                 ASSERT_TRUE(streq_ptr(a->origins[i].variable, b->origins[i].variable));
@@ -109,6 +111,7 @@ static void test_defaults(void)
         ASSERT_STREQ(c->heartbeat.namespace, "CWAgent");
         ASSERT_FALSE(c->heartbeat.detail);
         ASSERT_NULL(c->heartbeat.auto_scaling_group);
+        ASSERT_TRUE(c->heartbeat.auto_scaling_group_from_tags);
         for (int i = 0; i < _CONFIG_SETTING_MAX; i++)
                 ASSERT_EQ(c->origins[i].source, CONFIG_SOURCE_DEFAULT);
 }
@@ -229,6 +232,7 @@ static void test_full(void)
         ASSERT_STREQ(c->heartbeat.namespace, "CWGuard/Heartbeat");
         ASSERT_TRUE(c->heartbeat.detail);
         ASSERT_STREQ(c->heartbeat.auto_scaling_group, "my-asg");
+        ASSERT_FALSE(c->heartbeat.auto_scaling_group_from_tags);
 
         for (int i = 0; i < _CONFIG_SETTING_MAX; i++) {
                 ASSERT_EQ(c->origins[i].source, CONFIG_SOURCE_CONFIG);
@@ -445,6 +449,7 @@ static void test_values(void)
         ASSERT_EQ(c->origins[CONFIG_SETTING_IMDS_ENDPOINT].source, CONFIG_SOURCE_CONFIG);
         ASSERT_EQ(c->imds.timeout, 100 * USEC_PER_MSEC);
         ASSERT_NULL(c->heartbeat.auto_scaling_group);
+        ASSERT_FALSE(c->heartbeat.auto_scaling_group_from_tags);
         ASSERT_EQ(strv_length(c->probes.metrics), 0);
         ASSERT_NOT_NULL(c->probes.metrics);
         ASSERT_STREQ(c->heartbeat.namespace, "CWAgent");
@@ -871,6 +876,39 @@ static void test_string_tables(void)
         ASSERT_EQ(config_setting_from_string(NULL), _CONFIG_SETTING_INVALID);
 }
 
+/* heartbeat.auto_scaling_group: absent/auto = the instance tag, "" = none, else the name. */
+static void test_auto_scaling_group(void)
+{
+        static const struct {
+                const char *yaml;
+                const char *name;
+                bool from_tags;
+        } cases[] = {
+                { "heartbeat:\n  interval: 5m\n", NULL, true },
+                { "heartbeat:\n  auto_scaling_group: auto\n", NULL, true },
+                { "heartbeat:\n  auto_scaling_group: \"\"\n", NULL, false },
+                { "heartbeat:\n  auto_scaling_group: web-asg\n", "web-asg", false },
+                { "heartbeat:\n  auto_scaling_group: ~\n", NULL, true },
+        };
+
+        for (size_t i = 0; i < ELEMENTSOF(cases); i++) {
+                _cleanup_(config_freep) Config *c = NULL;
+
+                ASSERT_OK(config_load_string(cases[i].yaml, strlen(cases[i].yaml), NULL, &c,
+                                             NULL));
+                ASSERT_STREQ_NULL(c->heartbeat.auto_scaling_group, cases[i].name);
+                ASSERT_EQ(c->heartbeat.auto_scaling_group_from_tags, cases[i].from_tags);
+        }
+
+        /* A control character could forge a journal field or a shell line: refused. */
+        const char *bad = "heartbeat:\n  auto_scaling_group: \"a\\nb\"\n";
+        _cleanup_(config_freep) Config *c = NULL;
+        _cleanup_(config_error_done) ConfigError e = CONFIG_ERROR_NULL;
+
+        ASSERT_ERROR(config_load_string(bad, strlen(bad), "t.yaml", &c, &e), EINVAL);
+        ASSERT_NOT_NULL(strstr(e.message, "control characters"));
+}
+
 int main(void)
 {
         TEST(test_defaults);
@@ -888,5 +926,6 @@ int main(void)
         TEST(test_environment);
         TEST(test_endpoint_url);
         TEST(test_string_tables);
+        TEST(test_auto_scaling_group);
         return 0;
 }

@@ -235,6 +235,59 @@ static void test_parse_role_listing(void)
         ASSERT_NULL(role);
 }
 
+static void test_parse_tag_value(void)
+{
+        static const struct {
+                const char *data;
+                size_t size;
+                const char *want; /* NULL: -EBADMSG */
+        } cases[] = {
+                { "web-asg", 7, "web-asg" },
+                { "web-asg\n", 8, "web-asg" },
+                { "caf\xc3\xa9 \xf0\x9f\x98\x80", 10, "caf\xc3\xa9 \xf0\x9f\x98\x80" },
+                { "", 0, NULL },
+                { "\n", 1, NULL },
+                { "a\nb", 3, NULL },
+                { "a\0b", 3, NULL },
+                { "a\x1b[31mb", 8, NULL },       /* a terminal escape */
+                { "a\x7f", 2, NULL },
+                { "\xc3", 1, NULL },             /* truncated sequence */
+                { "\xc0\xaf", 2, NULL },         /* overlong '/' */
+                { "\xed\xa0\x80", 3, NULL },     /* a surrogate */
+                { "\xf4\x90\x80\x80", 4, NULL }, /* above U+10FFFF */
+                { "\xff", 1, NULL },
+        };
+        _cleanup_free_ char *big = NULL;
+        char *v = NULL;
+
+        for (size_t i = 0; i < ELEMENTSOF(cases); i++) {
+                if (!cases[i].want) {
+                        ASSERT_ERROR(imds_parse_tag_value(cases[i].data, cases[i].size, &v),
+                                     EBADMSG);
+                        ASSERT_NULL(v);
+                        continue;
+                }
+                ASSERT_OK(imds_parse_tag_value(cases[i].data, cases[i].size, &v));
+                ASSERT_STREQ(v, cases[i].want);
+                v = mfree_test(v);
+        }
+
+        big = malloc(IMDS_TAG_VALUE_MAX + 1);
+        ASSERT_NOT_NULL(big);
+        memset(big, 'a', IMDS_TAG_VALUE_MAX + 1);
+        ASSERT_OK(imds_parse_tag_value(big, IMDS_TAG_VALUE_MAX, &v));
+        v = mfree_test(v);
+        ASSERT_ERROR(imds_parse_tag_value(big, IMDS_TAG_VALUE_MAX + 1, &v), EBADMSG);
+
+        ASSERT_TRUE(imds_tag_key_is_valid(IMDS_TAG_AUTO_SCALING_GROUP));
+        ASSERT_TRUE(imds_tag_key_is_valid("Name"));
+        ASSERT_FALSE(imds_tag_key_is_valid(""));
+        ASSERT_FALSE(imds_tag_key_is_valid(NULL));
+        ASSERT_FALSE(imds_tag_key_is_valid("../iam/info"));
+        ASSERT_FALSE(imds_tag_key_is_valid("a b"));
+        ASSERT_FALSE(imds_tag_key_is_valid("a?b"));
+}
+
 /* ---------------------------------------------------------------------------------------------
  * Against the simulator
  */
@@ -771,6 +824,7 @@ int main(void)
         TEST(test_parse_identity);
         TEST(test_parse_info);
         TEST(test_parse_role_listing);
+        TEST(test_parse_tag_value);
 
         ASSERT_OK(sd_event_default(&event));
         ASSERT_OK(http_client_new(event, NULL, &http));

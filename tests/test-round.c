@@ -292,6 +292,97 @@ static void test_heartbeat_dimensions_and_other_namespace(void)
         harness_free(&h);
 }
 
+/* The heartbeat's dimensions as "Name=Value,..." from the simulator's last heartbeat. */
+static char *last_heartbeat_dimensions(void)
+{
+        json_object *reqs = requests("cloudwatch:PutMetricData");
+        size_t n = json_object_array_length(reqs);
+        json_object *params, *m0, *dims;
+        char *out = NULL;
+        size_t len = 0;
+        FILE *f;
+
+        ASSERT_TRUE(n > 0);
+        params = json_object_object_get(json_object_array_get_idx(reqs, n - 1), "params");
+        m0 = json_object_array_get_idx(json_object_object_get(params, "MetricData"), 0);
+        ASSERT_STREQ(jstr(m0, "MetricName"), "Heartbeat");
+        dims = json_object_object_get(m0, "Dimensions");
+        f = open_memstream(&out, &len);
+        ASSERT_NOT_NULL(f);
+        for (size_t i = 0; i < json_object_array_length(dims); i++) {
+                json_object *d = json_object_array_get_idx(dims, i);
+
+                fprintf(f, "%s%s=%s", i ? "," : "", jstr(d, "Name"), jstr(d, "Value"));
+        }
+        fclose(f);
+        json_object_put(reqs);
+        return out;
+}
+
+/* heartbeat.auto_scaling_group auto: the aws:autoscaling:groupName instance tag, looked up once
+ * per prober, only in rounds that send the heartbeat; absent tags mean no dimension. */
+static void test_heartbeat_auto_scaling_group_from_tags(void)
+{
+        RoundOptions o = base_options();
+        _cleanup_free_ char *d1 = NULL, *d2 = NULL, *d3 = NULL, *d4 = NULL;
+        Harness h;
+
+        /* Tags not exposed in metadata (404): no dimension, no failure. */
+        reset();
+        o.auto_scaling_group_from_tags = true;
+        one_round(&o, NULL, &h);
+        ASSERT_EQ(probe_report_n_failing(&h.report), 0u);
+        d1 = last_heartbeat_dimensions();
+        ASSERT_STREQ(d1, "InstanceId=i-0123456789abcdef0");
+        ASSERT_NULL(h.report.host.auto_scaling_group);
+        ASSERT_EQ(sim_count(sim, "imds:tags"), 1);
+        harness_free(&h);
+
+        /* Tags exposed: the group becomes a dimension and part of the report. */
+        reset();
+        sim_scenario(sim, "{\"imds\": {\"tags\": {\"aws:autoscaling:groupName\": \"web-asg\", "
+                          "\"Name\": \"web-1\"}}}");
+        one_round(&o, NULL, &h);
+        d2 = last_heartbeat_dimensions();
+        ASSERT_STREQ(d2, "InstanceId=i-0123456789abcdef0,AutoScalingGroupName=web-asg");
+        ASSERT_STREQ(h.report.host.auto_scaling_group, "web-asg");
+
+        /* Looked up once: the next billed round reuses it, a free round does not ask. */
+        harness_round(&h, &o);
+        o.billed = false;
+        harness_round(&h, &o);
+        ASSERT_STREQ(h.report.host.auto_scaling_group, "web-asg");
+        ASSERT_EQ(sim_count(sim, "imds:tags"), 1);
+        o.billed = true;
+        harness_free(&h);
+
+        /* A configured group wins and no tag is fetched; without from_tags nothing is fetched. */
+        reset();
+        sim_scenario(sim, "{\"imds\": {\"tags\": {\"aws:autoscaling:groupName\": \"web-asg\"}}}");
+        o.auto_scaling_group = "configured-asg";
+        one_round(&o, NULL, &h);
+        d3 = last_heartbeat_dimensions();
+        ASSERT_STREQ(d3, "InstanceId=i-0123456789abcdef0,AutoScalingGroupName=configured-asg");
+        harness_free(&h);
+        o.auto_scaling_group = NULL;
+        o.auto_scaling_group_from_tags = false;
+        one_round(&o, NULL, &h);
+        d4 = last_heartbeat_dimensions();
+        ASSERT_STREQ(d4, "InstanceId=i-0123456789abcdef0");
+        ASSERT_EQ(sim_count(sim, "imds:tags"), 0);
+        harness_free(&h);
+
+        /* A value that cannot be a dimension (control character): bad-response inside the
+         * lookup, the heartbeat goes without the dimension and the probes stay ok. */
+        reset();
+        sim_scenario(sim, "{\"imds\": {\"tags\": {\"aws:autoscaling:groupName\": \"a\\u001bb\"}}}");
+        o.auto_scaling_group_from_tags = true;
+        one_round(&o, NULL, &h);
+        ASSERT_EQ(probe_report_n_failing(&h.report), 0u);
+        ASSERT_NULL(h.report.host.auto_scaling_group);
+        harness_free(&h);
+}
+
 typedef struct DenyCase {
         const char *policy_type;
         const char *deny;
@@ -740,6 +831,7 @@ int main(void)
 
         TEST(test_all_ok_and_warm_round);
         TEST(test_heartbeat_dimensions_and_other_namespace);
+        TEST(test_heartbeat_auto_scaling_group_from_tags);
         TEST(test_deny_every_layer);
         TEST(test_scp_with_policy_arn_on_heartbeat);
         TEST(test_namespace_condition);

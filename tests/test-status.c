@@ -81,6 +81,7 @@ static void make_report(ProbeReport *r)
                         .account_id = S("123456789012"),
                         .availability_zone = S("eu-west-1a"),
                         .hostname = S("web-1"),
+                        .auto_scaling_group = S("web-asg"),
                 },
                 .identity = {
                         .arn = S("arn:aws:sts::123456789012:assumed-role/cwagent/"
@@ -156,7 +157,7 @@ static const char expected_report[] =
         "{\"version\":1,\"generated_at\":\"2026-11-22T10:00:00Z\",\"duration_ms\":1234.567,"
         "\"host\":{\"instance_id\":\"i-0123456789abcdef0\",\"region\":\"eu-west-1\","
         "\"account_id\":\"123456789012\",\"availability_zone\":\"eu-west-1a\","
-        "\"hostname\":\"web-1\"},"
+        "\"hostname\":\"web-1\",\"auto_scaling_group\":\"web-asg\"},"
         "\"identity\":{\"arn\":\"arn:aws:sts::123456789012:assumed-role/cwagent/"
         "i-0123456789abcdef0\",\"account\":\"123456789012\",\"user_id\":\"AROAEXAMPLE:"
         "i-0123456789abcdef0\",\"credential_source\":\"imds\",\"credential_detail\":\"role "
@@ -294,7 +295,8 @@ static void test_format_keys(void)
         static const char *const top[] = { "version", "generated_at", "duration_ms", "host",
                                            "identity", "heartbeat_value", "summary", "probes" };
         static const char *const host[] = { "instance_id", "region", "account_id",
-                                            "availability_zone", "hostname" };
+                                            "availability_zone", "hostname",
+                                            "auto_scaling_group" };
         static const char *const identity[] = { "arn", "account", "user_id",
                                                 "credential_source", "credential_detail",
                                                 "access_key_id", "expires_at" };
@@ -318,7 +320,8 @@ static void test_format_keys(void)
         ASSERT_OK(status_report_format(&r, 0, &text));
         ASSERT_STREQ(text, "{\"version\":1,\"generated_at\":null,\"duration_ms\":0,\"host\":{"
                            "\"instance_id\":null,\"region\":null,\"account_id\":null,"
-                           "\"availability_zone\":null,\"hostname\":null},\"identity\":{"
+                           "\"availability_zone\":null,\"hostname\":null,"
+                           "\"auto_scaling_group\":null},\"identity\":{"
                            "\"arn\":null,\"account\":null,\"user_id\":null,"
                            "\"credential_source\":null,\"credential_detail\":null,"
                            "\"access_key_id\":null,\"expires_at\":null},\"heartbeat_value\":"
@@ -500,6 +503,7 @@ static size_t report_strings(ProbeReport *r, char **ret[static 64])
         ret[n++] = &r->host.account_id;
         ret[n++] = &r->host.availability_zone;
         ret[n++] = &r->host.hostname;
+        ret[n++] = &r->host.auto_scaling_group;
         ret[n++] = &r->identity.arn;
         ret[n++] = &r->identity.account;
         ret[n++] = &r->identity.user_id;
@@ -705,6 +709,7 @@ static void assert_same_report(const ProbeReport *a, const ProbeReport *b)
         ASSERT_STREQ_NULL(a->host.account_id, b->host.account_id);
         ASSERT_STREQ_NULL(a->host.availability_zone, b->host.availability_zone);
         ASSERT_STREQ_NULL(a->host.hostname, b->host.hostname);
+        ASSERT_STREQ_NULL(a->host.auto_scaling_group, b->host.auto_scaling_group);
         ASSERT_STREQ_NULL(a->identity.arn, b->identity.arn);
         ASSERT_STREQ_NULL(a->identity.account, b->identity.account);
         ASSERT_STREQ_NULL(a->identity.user_id, b->identity.user_id);

@@ -183,7 +183,8 @@ class CwguardctlTest(unittest.TestCase):
         self.assertEqual(p.returncode, 0, p.stderr)
         out = p.stdout
         for want in ('put-metric-alarm', '--metric-name Heartbeat', '--statistic Minimum',
-                     '--period 120', '--threshold 1', 'LessThanThreshold',
+                     '--period 120', '--evaluation-periods 2 --datapoints-to-alarm 2',
+                     '--threshold 1', 'LessThanThreshold',
                      '--treat-missing-data breaching', 'Name=InstanceId,Value=i-0abc123',
                      "'Name=AutoScalingGroupName,Value=web-asg'", '--region us-east-1'):
             self.assertIn(want, out)
@@ -197,6 +198,7 @@ class CwguardctlTest(unittest.TestCase):
                          'arn:aws:sns:us-east-1:123456789012:ops')
         self.assertEqual(p.returncode, 0, p.stderr)
         self.assertIn('TreatMissingData: breaching', p.stdout)
+        self.assertIn('EvaluationPeriods: 2\n      DatapointsToAlarm: 2\n', p.stdout)
         self.assertIn('Namespace: "it\'s/ns"', p.stdout)
         self.assertIn('AlarmActions:\n        - arn:aws:sns:us-east-1:123456789012:ops', p.stdout)
         # Without --instance-id: this instance's id from IMDS.
@@ -206,6 +208,32 @@ class CwguardctlTest(unittest.TestCase):
         for bad in (['--instance-id', "i-1'; rm -rf /"], ['--sns-topic', "arn:x'y"],
                     ['--format', 'xml']):
             self.assertEqual(self.run_ctl('alarm', '--config', self.config, *bad).returncode, 2)
+
+    def test_alarm_auto_scaling_group_from_tags(self):
+        # auto (the default): the same dimensions the daemon's heartbeat carries, from the
+        # instance tag when IMDS exposes tags, none otherwise.
+        self.write_config('')
+        p = self.run_ctl('alarm', '--config', self.config)
+        self.assertEqual(p.returncode, 0, p.stderr)
+        self.assertNotIn('AutoScalingGroupName', p.stdout)
+        sim.control('/scenario', {'imds': {'tags': {'aws:autoscaling:groupName': "web's asg"}}})
+        try:
+            p = self.run_ctl('alarm', '--config', self.config)
+            self.assertEqual(p.returncode, 0, p.stderr)
+            self.assertIn("'Name=AutoScalingGroupName,Value=web'\\''s asg'", p.stdout)
+            p = self.run_ctl('alarm', '--config', self.config, '--format', 'cloudformation')
+            self.assertIn('- Name: AutoScalingGroupName\n          Value: "web\'s asg"', p.stdout)
+            # Another instance's alarm: its tags cannot be read from here; say so.
+            p = self.run_ctl('alarm', '--config', self.config, '--instance-id', 'i-0abc123')
+            self.assertEqual(p.returncode, 0, p.stderr)
+            self.assertNotIn('AutoScalingGroupName', p.stdout)
+            self.assertIn('heartbeat.auto_scaling_group is auto', p.stderr)
+            # "" turns it off even when the tag is there.
+            self.write_config('heartbeat:\n  auto_scaling_group: ""\n')
+            p = self.run_ctl('alarm', '--config', self.config)
+            self.assertNotIn('AutoScalingGroupName', p.stdout)
+        finally:
+            sim.control('/scenario', {'imds': {'tags': None}})
 
     def test_status(self):
         status = os.path.join(sim.dir, 'status.json')
@@ -238,6 +266,14 @@ class CwguardctlTest(unittest.TestCase):
         p = self.run_ctl('status', '--status-file', status)
         self.assertEqual(p.returncode, 3)
         self.assertIn('not running', p.stdout)
+        # With --json stdout stays one JSON document (for jq); the verdict goes to stderr.
+        p = self.run_ctl('status', '--status-file', status, '--json')
+        self.assertEqual(p.returncode, 3)
+        self.assertEqual(json.loads(p.stdout)['daemon']['pid'], doc['daemon']['pid'])
+        self.assertIn('not running', p.stderr)
+        p = self.run_ctl('status', '--status-file', status + '.missing', '--json')
+        self.assertEqual((p.returncode, p.stdout), (3, ''))
+        self.assertIn('not running', p.stderr)
         # Garbage: a usage error, not a crash.
         with open(status, 'w') as f:
             f.write('{"version": 1, "probes": [')

@@ -239,15 +239,65 @@ class CwguarddTest(unittest.TestCase):
         self.assertEqual(rc, 0, err)
         self.assertIn('bogus_key', err)   # the rejected reload names the key (stderr logging)
 
+    def test_heartbeat_auto_scaling_group_from_tags(self):
+        # Instance tags exposed in IMDS: the group joins the heartbeat's dimensions (looked up
+        # once, not every round) and the status snapshot.
+        sim.control('/scenario', {'imds': {'tags': {'aws:autoscaling:groupName': 'web-asg'}}})
+        d = Daemon(self.config, self.status)
+        try:
+            d.wait_message('READY=1')
+            hb = wait_for(lambda: len(self.heartbeats()) >= 2 and self.heartbeats(),
+                          what='two heartbeats')
+            for _, value, dims, status, _ in hb:
+                self.assertEqual(dims, [{'Name': 'InstanceId', 'Value': INSTANCE},
+                                        {'Name': 'AutoScalingGroupName', 'Value': 'web-asg'}])
+                self.assertEqual((value, status), (1.0, 200))
+            st = wait_for(lambda: (s := self.read_status()) and s['host']['auto_scaling_group']
+                          and s, what='the group in the status file')
+            self.assertEqual(st['host']['auto_scaling_group'], 'web-asg')
+            self.assertEqual(len(sim.requests('imds:tags')), 1)
+        finally:
+            rc, err = d.stop()
+        self.assertEqual(rc, 0, err)
+
+    def test_credentials_unavailable_once(self):
+        # No source has credentials: one entry on entering that state, not one per round; the
+        # signed probes are skipped and the daemon goes on until a role appears.
+        sim.control('/scenario', {'imds': {'mode': 'no-role'}})
+        d = Daemon(self.config, self.status,
+                   env_extra={'HOME': self.dir,
+                              'AWS_SHARED_CREDENTIALS_FILE': self.dir + '/none'})
+        try:
+            d.wait_message('READY=1')
+            wait_for(lambda: (s := self.read_status()) and s['daemon']['rounds'] >= 3,
+                     what='three rounds without credentials')
+            st = self.read_status()
+            self.assertIsNone(st['identity']['credential_source'])
+            self.assertEqual(next(p for p in st['probes'] if p['id'] == 'identity')['class'],
+                             'imds-no-role')
+            self.assertEqual(self.heartbeats(), [])
+            sim.control('/scenario', {'imds': {'mode': 'ok'}})
+            wait_for(lambda: self.heartbeats(), what='a heartbeat once the role is back')
+        finally:
+            rc, err = d.stop()
+        self.assertEqual(rc, 0, err)
+        self.assertEqual(err.count('No AWS credentials'), 1, err)
+        self.assertIn('IMDS (imds-no-role)', err)
+
     def test_bad_config_at_start(self):
         with open(self.config, 'a') as f:
             f.write('interval: fast\n')
         d = Daemon(self.config, self.status)
         d.proc.wait(10)
+        msgs = d.poll()
         rc, err = d.stop()
         self.assertEqual(rc, 1)
         self.assertIn(self.config + ':', err)
         self.assertFalse(os.path.exists(self.status))
+        # systemd learns why: STOPPING with the errno (EINVAL) and the exit status.
+        i = msgs.index('STOPPING=1')
+        self.assertEqual(msgs[i:i + 3], ['STOPPING=1', 'ERRNO=22', 'EXIT_STATUS=1'])
+        self.assertFalse(any(m.startswith('READY=1') for m in msgs))
 
 
 if __name__ == '__main__':

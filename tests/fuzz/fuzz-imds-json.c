@@ -49,5 +49,19 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         if (r == 0 && (!role || !*role))
                 abort();
         free(role);
+
+        /* An instance tag value becomes a metric dimension, a journal field and JSON: one line
+         * of printable UTF-8. */
+        r = imds_parse_tag_value(copy, size, &role);
+        if (r == 0) {
+                size_t n = strlen(role);
+
+                if (n == 0 || n > IMDS_TAG_VALUE_MAX)
+                        abort();
+                for (size_t k = 0; k < n; k++)
+                        if ((unsigned char) role[k] < 0x20 || role[k] == 0x7f)
+                                abort();
+                free(role);
+        }
         return 0;
 }

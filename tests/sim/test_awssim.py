@@ -573,6 +573,26 @@ class Logs(SimTest):
 
 
 class Imds(SimTest):
+    def test_instance_tags(self):
+        tok = self.imds_token()
+        hdr = {'X-aws-ec2-metadata-token': tok}
+        path = '/latest/meta-data/tags/instance/aws:autoscaling:groupName'
+        st, _, _ = self.imds('GET', path, hdr)
+        self.assertEqual(st, 404)  # tags not exposed by default
+        self.sim.scenario({'imds': {'tags': {'aws:autoscaling:groupName': 'web-asg',
+                                             'Name': 'web-1'}}})
+        st, _, body = self.imds('GET', path, hdr)
+        self.assertEqual((st, body), (200, b'web-asg'))
+        st, _, body = self.imds('GET', '/latest/meta-data/tags/instance', hdr)
+        self.assertEqual((st, sorted(body.decode().split('\n'))),
+                         (200, ['Name', 'aws:autoscaling:groupName']))
+        st, _, _ = self.imds('GET', '/latest/meta-data/tags/instance/Owner', hdr)
+        self.assertEqual(st, 404)
+        st, _, _ = self.imds('GET', path)
+        self.assertEqual(st, 401)
+        self.sim.control('POST', '/scenario', {'imds': {'tags': ['x']}}, expect=400)
+        self.assertEqual(len(self.sim.control('GET', '/requests?action=imds:tags')), 5)
+
     def test_token_flow(self):
         st, h, body = self.imds('PUT', '/latest/api/token',
                                 {'X-aws-ec2-metadata-token-ttl-seconds': '21600'})

@@ -6,6 +6,7 @@ instance formatting) and the scenario's failure modes and faults.
 
 import re
 import time
+import urllib.parse
 
 from .net import BaseHandler
 from .state import iso_z
@@ -57,6 +58,8 @@ def classify(method, path):
         return 'imds:info'
     if p == '/latest/dynamic/instance-identity/document':
         return 'imds:identity'
+    if p.startswith('/latest/meta-data/tags/'):
+        return 'imds:tags'
     return 'imds:other'
 
 
@@ -189,6 +192,18 @@ class ImdsHandler(BaseHandler):
         }
         if path in text:
             return self.reply(200, text[path].encode())
+        if path.startswith('/latest/meta-data/tags/'):
+            # Only when "Allow tags in instance metadata" is on (tags not null); else 404.
+            tags = im['tags']
+            if tags is None:
+                return self.reply(404)
+            if path.rstrip('/') in ('/latest/meta-data/tags', '/latest/meta-data/tags/instance'):
+                listing = 'instance' if path.rstrip('/').endswith('tags') else '\n'.join(tags)
+                return self.reply(200, listing.encode())
+            key = urllib.parse.unquote(path[len('/latest/meta-data/tags/instance/'):])
+            if path.startswith('/latest/meta-data/tags/instance/') and key in tags:
+                return self.reply(200, tags[key].encode())
+            return self.reply(404)
         if path == '/latest/dynamic/instance-identity/document':
             doc = [('accountId', sc['account_id']), ('architecture', 'x86_64'),
                    ('availabilityZone', sc['availability_zone']), ('billingProducts', None),

@@ -27,7 +27,8 @@ DEFAULT_SCENARIO = {
     'clock_offset': 0,
     'keys': {},
     'imds': {'mode': 'ok', 'role': 'cwguard-test-role', 'creds_ttl': 21600,
-             'creds_code': 'Success', 'creds_message': None, 'allow_v1': False},
+             'creds_code': 'Success', 'creds_message': None, 'allow_v1': False,
+             'tags': None},
     'log_groups': {'/aws/ec2/app': {'kms_denied': False, 'streams': []}},
     'deny': [],
     'faults': [],
@@ -119,6 +120,9 @@ def normalise(sc):
     _check(isinstance(im['creds_code'], str), 'imds.creds_code must be a string')
     _check(_opt_str(im['creds_message']), 'imds.creds_message must be a string')
     _check(isinstance(im['allow_v1'], bool), 'imds.allow_v1 must be a boolean')
+    _check(im['tags'] is None or (isinstance(im['tags'], dict) and all(
+        isinstance(k, str) and isinstance(v, str) for k, v in im['tags'].items())),
+        'imds.tags must be null or an object of strings')
     sc['imds'] = im
 
     _check(isinstance(sc['log_groups'], dict), 'log_groups must be an object')
