@@ -761,8 +761,8 @@ static void cleanup_tmpdir(void)
 {
         _cleanup_free_ char *cmd = NULL;
 
-        if (asprintf(&cmd, "rm -rf '%s'", tmpdir) >= 0)
-                (void) system(cmd);
+        if (asprintf(&cmd, "rm -rf '%s'", tmpdir) >= 0 && system(cmd) != 0)
+                fprintf(stderr, "warning: could not remove %s\n", tmpdir);
 }
 
 int main(void)
