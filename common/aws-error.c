@@ -137,7 +137,12 @@ static int find_principal(const char *buf, const char *anchor, char **ret)
                 return 0;
         }
         *ret = strndup(s, (size_t) (e - s));
-        return *ret ? 0 : -ENOMEM;
+        if (!*ret)
+                return -ENOMEM;
+        /* Everything up to the anchor: a message may hold a newline there (AWS messages keep
+         * theirs), and a principal is one value on one line. */
+        string_one_line(*ret, SIZE_MAX);
+        return 0;
 }
 
 /* Longer phrases first where one is a prefix of another. Matched case-insensitively, since an

@@ -158,6 +158,8 @@ int aws_message_dup(const char *s, char **ret)
                         *p = ' ';
                 else if (*p == 127)
                         *p = ' ';
+                else if (utf8_is_c1(p))
+                        p[0] = p[1] = ' ';  /* C1: U+009B is a terminal's CSI */
         *ret = m;
         return 0;
 }
@@ -514,6 +516,18 @@ int sts_parse_caller_identity(const char *xml, size_t size, StsCallerIdentity *r
                 .request_id = TAKE_PTR(v[STS_REQUEST_ID]),
         };
         return 0;
+}
+
+int cloudwatch_check_put_metric_data(const char *xml, size_t size)
+{
+        static const XmlPath paths[] = { { "/PutMetricDataResponse", 0 } };
+        _cleanup_free_ char *root = NULL;
+        int r;
+
+        r = xml_extract(xml, size, paths, ELEMENTSOF(paths), &root, 1);
+        if (r < 0)
+                return r;
+        return root ? 0 : -EBADMSG;
 }
 
 /* Look up @key in @o and require @type (or absence). Return: 1 present, 0 absent, -EBADMSG. */

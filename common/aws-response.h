@@ -136,6 +136,19 @@ void sts_caller_identity_done(StsCallerIdentity *id);
 int sts_parse_caller_identity(const char *xml, size_t size, StsCallerIdentity *ret);
 
 /**
+ * cloudwatch_check_put_metric_data() - check a PutMetricData success body (query protocol XML).
+ * @xml: the body; need not be NUL-terminated.
+ * @size: its length.
+ *
+ * The answer carries no result, but it must be the well-formed PutMetricDataResponse document:
+ * a 200 with anything else (garbage, an HTML page, an empty body) came from something in
+ * between, and the data point may never have reached CloudWatch.
+ *
+ * Return: 0; -EBADMSG if the body is malformed or of another shape; -EFBIG; -ENOMEM.
+ */
+int cloudwatch_check_put_metric_data(const char *xml, size_t size);
+
+/**
  * logs_parse_describe_log_streams() - parse a DescribeLogStreams success body.
  * @json: the body; need not be NUL-terminated.
  * @size: its length.

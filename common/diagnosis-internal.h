@@ -28,6 +28,7 @@ typedef struct Explain {
         const char *operation;    /* "PutLogEvents" (after the ':' of @action) */
         const char *service;      /* the endpoint service: "sts", "monitoring", "logs"; or NULL */
         const char *host;         /* the endpoint's host name; NULL if unknown */
+        unsigned port;            /* the endpoint's TCP port (443 unless the URL names one) */
         const char *quote;        /* AWS's text, one line, capped; NULL if none */
 
         char *account_buf, *role_buf, *action_buf, *host_buf, *quote_buf;

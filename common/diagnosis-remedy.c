@@ -455,7 +455,8 @@ static int explain_unreachable(Explain *e)
                 if (n->address)
                         fprintf(e->msg, " (%s, %s address)", n->address,
                                 address_scope_to_string(n->scope) ?: "unknown");
-                fputs(timeout ? " to port 443 timed out" : " to port 443 failed", e->msg);
+                fprintf(e->msg, timeout ? " to port %u timed out" : " to port %u failed",
+                        e->port);
         } else {
                 fprintf(e->msg, "no answer from %s: %s", host,
                         timeout ? "timed out" : "connection failed");

@@ -142,6 +142,33 @@ static char *url_host(const char *url)
         return end > p ? strndup(p, (size_t) (end - p)) : NULL;
 }
 
+/* The port of an "https://host[:port]/path" URL ("[v6]:port" too); 443 when none is given. */
+static unsigned url_port(const char *url)
+{
+        const char *p, *end, *colon;
+        unsigned port = 0;
+
+        if (!url)
+                return 443;
+        p = strstr(url, "://");
+        p = p ? p + 3 : url;
+        end = p + strcspn(p, "/?#");
+        if (*p == '[') {
+                p = memchr(p, ']', (size_t) (end - p));
+                if (!p)
+                        return 443;
+        }
+        colon = memchr(p, ':', (size_t) (end - p));
+        if (!colon || colon + 1 == end)
+                return 443;
+        for (const char *q = colon + 1; q < end; q++) {
+                if (*q < '0' || *q > '9' || port > 6553)
+                        return 443;
+                port = port * 10 + (unsigned) (*q - '0');
+        }
+        return port > 0 && port <= 65535 ? port : 443;
+}
+
 static int explain_init(Explain *e, ProbeResult *r, const DiagnosisContext *ctx)
 {
         static const DiagnosisContext empty = { .credential_source = _CREDENTIAL_SOURCE_INVALID };
@@ -187,6 +214,7 @@ static int explain_init(Explain *e, ProbeResult *r, const DiagnosisContext *ctx)
                 e->operation = r->operation;
 
         e->service = diagnosis_service_of(r);
+        e->port = url_port(r->endpoint);
         if (r->kind == PROBE_KIND_ENDPOINT && r->net.host)
                 e->host = r->net.host;
         else if (r->kind != PROBE_KIND_IMDS) {
@@ -463,8 +491,12 @@ int diagnosis_explain(ProbeResult *r, const DiagnosisContext *ctx)
                 explain_ok(&e);
         else {
                 explain_subject(&e);
+                /* Skipped for want of credentials, or (timeout) because the round's time
+                 * budget ran out before the probe's turn came. */
                 if (r->skipped)
-                        fputs(" was not run (no usable credentials): ", e.msg);
+                        fputs(r->class == RESULT_CLASS_TIMEOUT ?
+                              " was not run (the round's time budget ran out): " :
+                              " was not run (no usable credentials): ", e.msg);
                 else
                         fputs(": ", e.msg);
                 ret = explain_failure(&e);

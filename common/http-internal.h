@@ -46,6 +46,7 @@ struct HttpClient {
         char *user_agent;
         usec_t default_timeout;
         size_t default_max_body;
+        usec_t max_idle;
 
         HttpRequest *running;
         HttpRequest *done, *done_tail; /* FIFO, so callbacks come in completion order */

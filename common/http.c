@@ -226,6 +226,7 @@ int http_client_new(sd_event *event, const HttpClientOptions *opts, HttpClient *
                 return -ENOMEM;
         c->default_timeout = o.default_timeout ?: HTTP_DEFAULT_TIMEOUT;
         c->default_max_body = o.default_max_body ?: HTTP_DEFAULT_MAX_BODY;
+        c->max_idle = o.max_idle;
 
         r = http_glue_init(c);
         if (r < 0)
@@ -482,6 +483,10 @@ static int request_setup(HttpRequest *req, HttpClient *c, const HttpRequestOptio
         EASY_SETOPT(e, CURLOPT_HEADERFUNCTION, http_request_on_header);
         EASY_SETOPT(e, CURLOPT_HEADERDATA, req);
 
+        if (c->max_idle > 0)
+                EASY_SETOPT(e, CURLOPT_MAXAGE_CONN,
+                            (long) MIN((c->max_idle + USEC_PER_SEC - 1) / USEC_PER_SEC,
+                                       (usec_t) LONG_MAX));
         if (o->fresh_connect || o->connect_only)
                 EASY_SETOPT(e, CURLOPT_FRESH_CONNECT, 1L);
         if (o->connect_only) {

@@ -87,6 +87,10 @@ typedef struct HttpClientOptions {
         const char *user_agent;    /* NULL: "cwguard/<version>" */
         usec_t default_timeout;    /* 0: 5 s */
         size_t default_max_body;   /* 0: 1 MiB */
+        usec_t max_idle;           /* reuse a connection idle this long (whole seconds); 0:
+                                    * libcurl's 118 s. The heartbeat's host is used once per
+                                    * heartbeat: a longer idle keeps it warm (if the server
+                                    * does too) instead of a TLS handshake every time */
 } HttpClientOptions;
 
 /**

@@ -127,6 +127,11 @@ static inline bool isempty(const char *s)
         return !s || !*s;
 }
 
+static inline const char *empty_to_null(const char *s)
+{
+        return isempty(s) ? NULL : s;
+}
+
 /* Replace the string *p owns with a copy of s (NULL allowed). Returns 0 or -ENOMEM. */
 static inline int free_and_strdup(char **p, const char *s)
 {

@@ -162,9 +162,17 @@ static int metric_add(char **body, unsigned n, const char *name, double value, c
 static void on_metrics(AwsCall *call, AwsCallOutcome *o, void *userdata)
 {
         ProbeRun *run = userdata;
+        ProbeResult *res = run_result(run);
 
         run->call = NULL;
-        round_result_from_outcome(run->round, run_result(run), o, "PutMetricData");
+        round_result_from_outcome(run->round, res, o, "PutMetricData");
+        /* A 200 that is not CloudWatch's answer came from something in between. */
+        if (res->ok && cloudwatch_check_put_metric_data(o->body, o->body_size) < 0) {
+                res->ok = false;
+                res->class = RESULT_CLASS_BAD_RESPONSE;
+                (void) free_and_strdup(&res->aws_message,
+                                       "the PutMetricData answer could not be parsed");
+        }
         run_done(run);
 }
 

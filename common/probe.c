@@ -111,6 +111,7 @@ void probe_report_done(ProbeReport *r)
         free(r->identity.user_id);
         free(r->identity.credential_detail);
         free(r->identity.access_key_id);
+        free(r->identity.credential_warning);
         for (size_t i = 0; i < r->n_probes; i++)
                 probe_result_done(&r->probes[i]);
         free(r->probes);

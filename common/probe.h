@@ -126,6 +126,8 @@ typedef struct ProbeIdentity {
         char *credential_detail;  /* "role R", "profile P in F", "environment" (no secrets) */
         char *access_key_id;      /* the key id (not secret; CloudTrail shows it) */
         usec_t expires_at;        /* realtime µs, 0: does not expire / unknown */
+        char *credential_warning; /* one line, e.g. the credentials file is readable by other
+                                   * users; NULL: none. Not part of the status JSON. */
 } ProbeIdentity;
 
 /* One whole round. */

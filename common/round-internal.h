@@ -42,6 +42,8 @@ struct Round {
         char **namespaces;             /* heartbeat namespace included */
         char *heartbeat_namespace;
         char **log_groups;
+        char **namespace_sources;      /* parallel to namespaces; entries may be "" (default) */
+        char **log_group_sources;      /* parallel to log_groups */
         char *log_stream_template;
         char *log_stream;              /* expanded once the instance id is known */
         char *auto_scaling_group;      /* configured; else the instance tag when asg_from_tags */

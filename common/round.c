@@ -18,6 +18,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "common/agent-config.h"
 #include "common/diagnosis.h"
 #include "common/round-internal.h"
 
@@ -49,6 +50,8 @@ static Round *round_free(Round *rd)
         strv_free(rd->namespaces);
         free(rd->heartbeat_namespace);
         strv_free(rd->log_groups);
+        strv_free(rd->namespace_sources);
+        strv_free(rd->log_group_sources);
         free(rd->log_stream_template);
         free(rd->log_stream);
         free(rd->auto_scaling_group);
@@ -404,6 +407,49 @@ static void round_lookup_asg(Round *rd)
         rd->n_pending++;
 }
 
+/*
+ * Log groups from the agent's configuration are its templates: expand them as the agent does,
+ * with what IMDS said (its fallbacks, "i-UNKNOWN"..., where IMDS said nothing), so the probe
+ * writes where the agent writes. {hostname} is the local host name: the agent's EC2 hostname
+ * is the same private DNS name on EC2's images. A name that expands to something CloudWatch Logs
+ * refuses is reported, not sent.
+ */
+static void round_expand_log_groups(Round *rd)
+{
+        ProbeHost *h = &rd->report.host;
+        const AgentPlaceholders ph = {
+                .instance_id = h->instance_id,
+                .hostname = h->hostname,
+                .local_hostname = h->hostname,
+                .ip_address = rd->private_ip,
+                .region = rd->region,
+                .account_id = h->account_id,
+        };
+
+        for (size_t i = 0; i < rd->report.n_probes; i++) {
+                ProbeResult *res = &rd->report.probes[i];
+                ProbeRun *run = &rd->runs[i];
+                _cleanup_free_ char *name = NULL, *id = NULL, *why = NULL;
+
+                if (res->kind != PROBE_KIND_LOGS || !res->target || !strchr(res->target, '{'))
+                        continue;
+                if (agent_expand_placeholders(res->target, &ph, &name) < 0 ||
+                    asprintf(&id, "logs:%s", name) < 0)
+                        continue; /* out of memory: the template stays, and is refused below */
+                if (!agent_log_group_name_is_valid(name) &&
+                    asprintf(&why, "the agent's log group '%s' expands to '%s', which is not a "
+                                   "valid log group name (1-512 of A-Z a-z 0-9 _ - / . #)",
+                             res->target, name) < 0)
+                        why = NULL;
+                free_and_replace(res->target, name);
+                free_and_replace(res->id, id);
+                if (why) {
+                        run->started = run->finished = true;
+                        round_result_skip(res, RESULT_CLASS_INVALID_REQUEST, why);
+                }
+        }
+}
+
 /* The imds probe reports its outcome here (before round_op_done()). */
 void round_imds_finished(Round *rd, ResultClass class, ImdsIdentity *identity)
 {
@@ -424,6 +470,7 @@ void round_imds_finished(Round *rd, ResultClass class, ImdsIdentity *identity)
         if (!rd->log_stream)
                 (void) round_expand_log_stream(rd->log_stream_template, h->instance_id,
                                                h->hostname, rd->private_ip, &rd->log_stream);
+        round_expand_log_groups(rd);
         if (rd->region && !rd->region_configured)
                 (void) round_region_known(rd);
 }
@@ -448,6 +495,14 @@ static void credentials_settle(Round *rd, const CredentialsResult *result)
                 (void) free_and_strdup(&id->credential_detail, c->source_detail);
                 (void) free_and_strdup(&id->access_key_id, c->access_key_id);
                 id->expires_at = c->expiration;
+                /* The daemon logs this once, cwguardctl check prints it. */
+                free(id->credential_warning);
+                if (!st.insecure_permissions ||
+                    asprintf(&id->credential_warning,
+                             "the credentials file (%s) is readable by group or other users, "
+                             "who can read the secret key: make it readable by this user only "
+                             "(chmod 600)", strna(c->source_detail)) < 0)
+                        id->credential_warning = NULL;
         }
         if (rd->credentials)
                 return;
@@ -588,15 +643,19 @@ static int round_build(Round *rd)
         if (r < 0)
                 return r;
         if (rd->billed)
-                STRV_FOREACH(ns, rd->namespaces) {
-                        r = round_add_probe(rd, PROBE_KIND_METRICS, *ns, PROBE_SERVICE_MONITORING,
-                                            rd->metrics_source,
-                                            streq(*ns, rd->heartbeat_namespace));
+                for (size_t i = 0; rd->namespaces && rd->namespaces[i]; i++) {
+                        const char *ns = rd->namespaces[i];
+
+                        r = round_add_probe(rd, PROBE_KIND_METRICS, ns, PROBE_SERVICE_MONITORING,
+                                            empty_to_null(rd->namespace_sources[i]) ?:
+                                                    rd->metrics_source,
+                                            streq(ns, rd->heartbeat_namespace));
                         if (r < 0)
                                 return r;
                 }
-        STRV_FOREACH(g, rd->log_groups) {
-                r = round_add_probe(rd, PROBE_KIND_LOGS, *g, PROBE_SERVICE_LOGS, rd->logs_source,
+        for (size_t i = 0; rd->log_groups && rd->log_groups[i]; i++) {
+                r = round_add_probe(rd, PROBE_KIND_LOGS, rd->log_groups[i], PROBE_SERVICE_LOGS,
+                                    empty_to_null(rd->log_group_sources[i]) ?: rd->logs_source,
                                     false);
                 if (r < 0)
                         return r;
@@ -619,6 +678,15 @@ static int strdup_opt(char **dst, const char *src)
                 return 0;
         *dst = strdup(src);
         return *dst ? 0 : -ENOMEM;
+}
+
+/* The source given for @item in the list @items, or "" (the list-wide source applies). */
+static const char *source_at(char **items, char **sources, const char *item)
+{
+        for (size_t i = 0; items && items[i]; i++)
+                if (streq(items[i], item))
+                        return strv_length(sources) > i ? sources[i] : "";
+        return "";
 }
 
 static int round_new(Prober *p, const RoundOptions *o, Round **ret)
@@ -651,20 +719,25 @@ static int round_new(Prober *p, const RoundOptions *o, Round **ret)
                 return -ENOMEM;
         /* The heartbeat's namespace is probed first; the others follow in configured order. */
         r = strv_extend(&rd->namespaces, hb);
+        if (r >= 0)
+                r = strv_extend(&rd->namespace_sources,
+                                source_at(o->namespaces, o->metrics_sources, hb));
         if (r < 0)
                 return r;
-        STRV_FOREACH(ns, o->namespaces)
-                if (!strv_contains(rd->namespaces, *ns)) {
-                        r = strv_extend(&rd->namespaces, *ns);
-                        if (r < 0)
-                                return r;
-                }
-        STRV_FOREACH(g, o->log_groups)
-                if (!strv_contains(rd->log_groups, *g)) {
-                        r = strv_extend(&rd->log_groups, *g);
-                        if (r < 0)
-                                return r;
-                }
+        for (size_t i = 0; o->namespaces && o->namespaces[i]; i++)
+                if (!strv_contains(rd->namespaces, o->namespaces[i]) &&
+                    (strv_extend(&rd->namespaces, o->namespaces[i]) < 0 ||
+                     strv_extend(&rd->namespace_sources,
+                                 source_at(o->namespaces, o->metrics_sources,
+                                           o->namespaces[i])) < 0))
+                        return -ENOMEM;
+        for (size_t i = 0; o->log_groups && o->log_groups[i]; i++)
+                if (!strv_contains(rd->log_groups, o->log_groups[i]) &&
+                    (strv_extend(&rd->log_groups, o->log_groups[i]) < 0 ||
+                     strv_extend(&rd->log_group_sources,
+                                 source_at(o->log_groups, o->log_group_sources,
+                                           o->log_groups[i])) < 0))
+                        return -ENOMEM;
         if (strdup_opt(&rd->log_stream_template, o->log_stream ?: ROUND_DEFAULT_LOG_STREAM) < 0 ||
             strdup_opt(&rd->auto_scaling_group, o->auto_scaling_group) < 0 ||
             strdup_opt(&rd->metrics_source, o->metrics_source ?: "config") < 0 ||

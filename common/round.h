@@ -38,8 +38,12 @@ typedef struct RoundOptions {
         const char *endpoints[_PROBE_SERVICE_MAX]; /* explicit URLs; NULL: the regional default */
         char **namespaces;             /* metrics probes, in order; may be NULL (empty) */
         const char *metrics_source;    /* "config" or "default": where the namespaces came from */
-        char **log_groups;             /* logs probes, in order; may be NULL (empty) */
+        char **metrics_sources;        /* NULL, or one per namespace (e.g. the agent's file) */
+        char **log_groups;             /* logs probes, in order; may be NULL (empty); names may
+                                        * be the agent's templates ("{instance_id}"...), expanded
+                                        * once IMDS has answered, as the agent expands them */
         const char *logs_source;
+        char **log_group_sources;      /* NULL, or one per log group */
         const char *log_stream;        /* template: {instance_id}, {hostname}, {ip_address};
                                         * NULL: ROUND_DEFAULT_LOG_STREAM */
         bool create_log_group;         /* create a missing log group (else report it) */

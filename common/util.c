@@ -224,22 +224,10 @@ char *erase_and_free(char *s)
         return NULL;
 }
 
-int read_file_capped(const char *path, size_t max, char **ret, size_t *ret_size)
+int read_fd_capped(int fd, size_t max, char **ret, size_t *ret_size)
 {
-        _cleanup_close_ int fd = -1;
         _cleanup_free_ char *buf = NULL;
         size_t size = 0, alloc = 0;
-        struct stat st;
-
-        fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
-        if (fd < 0)
-                return -errno;
-        if (fstat(fd, &st) < 0)
-                return -errno;
-        if (S_ISDIR(st.st_mode))
-                return -EISDIR;
-        if (S_ISREG(st.st_mode) && (uint64_t) st.st_size > max)
-                return -EFBIG;
 
         for (;;) {
                 ssize_t n;
@@ -280,6 +268,23 @@ int read_file_capped(const char *path, size_t max, char **ret, size_t *ret_size)
         return 0;
 }
 
+int read_file_capped(const char *path, size_t max, char **ret, size_t *ret_size)
+{
+        _cleanup_close_ int fd = -1;
+        struct stat st;
+
+        fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+        if (fd < 0)
+                return -errno;
+        if (fstat(fd, &st) < 0)
+                return -errno;
+        if (S_ISDIR(st.st_mode))
+                return -EISDIR;
+        if (S_ISREG(st.st_mode) && (uint64_t) st.st_size > max)
+                return -EFBIG;
+        return read_fd_capped(fd, max, ret, ret_size);
+}
+
 bool string_has_cc(const char *s, const char *ok)
 {
         for (const unsigned char *p = (const unsigned char *) s; *p; p++) {
@@ -298,6 +303,8 @@ void string_one_line(char *s, size_t max)
         for (char *p = s; *p; p++)
                 if ((unsigned char) *p < ' ' || *p == 127)
                         *p = ' ';
+                else if (utf8_is_c1(p))
+                        p[0] = p[1] = ' ';
         if (n > max) {
                 while (max > 0 && ((unsigned char) s[max] & 0xC0) == 0x80)
                         max--;

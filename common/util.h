@@ -163,15 +163,37 @@ static inline void erase_and_freep(char **s)
 int read_file_capped(const char *path, size_t max, char **ret, size_t *ret_size);
 
 /**
+ * read_fd_capped() - read from @fd to its end into a NUL-terminated buffer.
+ * @fd: an open file descriptor, read from its current position.
+ * @max: refuse more than this many bytes (-EFBIG).
+ * @ret: the contents (NUL-terminated; embedded NULs are kept).
+ * @ret_size: the number of bytes read, may be NULL.
+ *
+ * Return: 0 or a negative errno.
+ */
+int read_fd_capped(int fd, size_t max, char **ret, size_t *ret_size);
+
+/**
  * string_has_cc() - whether @s holds control characters (other than those in @ok).
  * Used to refuse values that could inject terminal escapes or journal fields.
  */
 bool string_has_cc(const char *s, const char *ok);
 
 /**
- * string_one_line() - make text fit for a one-line message, in place: control characters become
- * spaces (remote or user text cannot break a log line or a terminal), and the text is cut at
- * @max bytes without splitting a UTF-8 sequence.
+ * utf8_is_c1() - whether @p starts a C1 control character (U+0080..U+009F) in UTF-8: bytes 0xC2
+ * 0x80..0x9F. Terminals act on these as on ESC sequences (U+009B is CSI), so whatever blanks
+ * C0 controls for a terminal or a log line blanks them too. @p must be NUL-terminated.
+ */
+static inline bool utf8_is_c1(const char *p)
+{
+        return (unsigned char) p[0] == 0xC2 && (unsigned char) p[1] >= 0x80 &&
+               (unsigned char) p[1] <= 0x9F;
+}
+
+/**
+ * string_one_line() - make text fit for a one-line message, in place: control characters (C0,
+ * DEL, and C1 as two spaces) become spaces (remote or user text cannot break a log line or
+ * drive a terminal), and the text is cut at @max bytes without splitting a UTF-8 sequence.
  */
 void string_one_line(char *s, size_t max);
 

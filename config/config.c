@@ -17,6 +17,8 @@
 
 #include <yaml.h>
 
+#include "common/agent-config.h"
+#include "common/agent-toml.h"
 #include "config/config-internal.h"
 
 #define LOG_STREAM_DEFAULT "cwguard-{instance_id}"
@@ -33,6 +35,7 @@ static const char *const config_source_table[_CONFIG_SOURCE_MAX] = {
         [CONFIG_SOURCE_CONFIG] = "config",
         [CONFIG_SOURCE_ENVIRONMENT] = "environment",
         [CONFIG_SOURCE_IMDS] = "imds",
+        [CONFIG_SOURCE_AGENT] = "agent",
 };
 
 static const char *const config_setting_table[_CONFIG_SETTING_MAX] = {
@@ -100,7 +103,12 @@ Config *config_free(Config *c)
         free(c->credentials.file);
         strv_free(c->probes.metrics);
         strv_free(c->probes.logs);
+        strv_free(c->probes.metrics_sources);
+        strv_free(c->probes.logs_sources);
         free(c->probes.log_stream);
+        free(c->agent.config);
+        free(c->agent.common_config);
+        strv_free(c->agent.notes);
         free(c->heartbeat.namespace);
         free(c->heartbeat.auto_scaling_group);
         free(c);
@@ -125,7 +133,10 @@ static int config_new_unresolved(Config **ret)
         c->imds.endpoint = strdup(IMDS_ENDPOINT_DEFAULT);
         c->probes.log_stream = strdup(LOG_STREAM_DEFAULT);
         c->probes.logs = calloc(1, sizeof(char *));
-        if (!c->imds.endpoint || !c->probes.log_stream || !c->probes.logs ||
+        c->agent.config = strdup(AGENT_CONFIG_PATH);
+        c->agent.common_config = strdup(AGENT_COMMON_CONFIG_PATH);
+        if (!c->imds.endpoint || !c->probes.log_stream || !c->probes.logs || !c->agent.config ||
+            !c->agent.common_config ||
             strv_extend(&c->probes.metrics, NAMESPACE_DEFAULT) < 0)
                 return -ENOMEM;
         /* calloc() made every origin CONFIG_SOURCE_DEFAULT. */
@@ -651,6 +662,26 @@ static const ConfigKey probes_keys[] = {
         {},
 };
 
+/* `probes: auto` is the default spelt out: the agent's configuration decides. */
+static int parse_probes(ConfigParser *p, const ConfigKey *k, const char *path)
+{
+        if (p->event.type == YAML_SCALAR_EVENT && !event_is_null(&p->event)) {
+                if (streq((const char *) p->event.data.scalar.value, "auto"))
+                        return 0;
+                return parser_fail(p, &p->event.start_mark, path,
+                                   "expected \"auto\" or a mapping (metrics, logs, ...)");
+        }
+        return parse_section(p, k, path);
+}
+
+static const ConfigKey agent_keys[] = {
+        { .name = "config", .parse = parse_string, .offset = offsetof(Config, agent.config),
+          .check = config_check_path },
+        { .name = "common_config", .parse = parse_string,
+          .offset = offsetof(Config, agent.common_config), .check = config_check_path },
+        {},
+};
+
 static const ConfigKey heartbeat_keys[] = {
         { .name = "interval", .parse = parse_duration,
           .offset = offsetof(Config, heartbeat.interval) },
@@ -677,8 +708,9 @@ static const ConfigKey root_keys[] = {
         { .name = "proxy", .parse = parse_section, .section = proxy_keys },
         { .name = "imds", .parse = parse_section, .section = imds_keys },
         { .name = "credentials", .parse = parse_section, .section = credentials_keys },
-        { .name = "probes", .parse = parse_section, .section = probes_keys },
+        { .name = "probes", .parse = parse_probes, .section = probes_keys },
         { .name = "heartbeat", .parse = parse_section, .section = heartbeat_keys },
+        { .name = "agent", .parse = parse_section, .section = agent_keys },
         {},
 };
 
@@ -691,6 +723,7 @@ _Static_assert(ELEMENTSOF(imds_keys) <= KEYS_MAX + 1, "imds_keys outgrew the mas
 _Static_assert(ELEMENTSOF(credentials_keys) <= KEYS_MAX + 1, "credentials_keys outgrew the mask");
 _Static_assert(ELEMENTSOF(probes_keys) <= KEYS_MAX + 1, "probes_keys outgrew the mask");
 _Static_assert(ELEMENTSOF(heartbeat_keys) <= KEYS_MAX + 1, "heartbeat_keys outgrew the mask");
+_Static_assert(ELEMENTSOF(agent_keys) <= KEYS_MAX + 1, "agent_keys outgrew the mask");
 
 static int unknown_key(ConfigParser *p, const ConfigKey *keys, const char *key, const char *path)
 {

@@ -48,6 +48,7 @@ typedef enum ConfigSource {
         CONFIG_SOURCE_CONFIG,
         CONFIG_SOURCE_ENVIRONMENT,
         CONFIG_SOURCE_IMDS,    /* set by the daemon from the identity document (region only) */
+        CONFIG_SOURCE_AGENT,   /* the CloudWatch agent's configuration (config_apply_agent()) */
         _CONFIG_SOURCE_MAX,
         _CONFIG_SOURCE_INVALID = -EINVAL,
 } ConfigSource;
@@ -110,7 +111,10 @@ typedef struct ConfigCredentials {
 
 typedef struct ConfigProbes {
         char **metrics;        /* namespaces for PutMetricData; never NULL, may be empty */
-        char **logs;           /* log groups for PutLogEvents; never NULL, may be empty */
+        char **logs;           /* log groups for PutLogEvents; never NULL, may be empty; from the
+                                * agent they are its templates ("/app/{instance_id}") */
+        char **metrics_sources; /* NULL, or one per namespace: where it came from */
+        char **logs_sources;    /* NULL, or one per log group */
         char *log_stream;      /* template; {instance_id} etc. are expanded by the probe */
         bool create_log_group;
 } ConfigProbes;
@@ -123,6 +127,14 @@ typedef struct ConfigHeartbeat {
         bool auto_scaling_group_from_tags; /* "auto" (the default): the aws:autoscaling:groupName
                                             * instance tag, when IMDS exposes instance tags */
 } ConfigHeartbeat;
+
+/* The CloudWatch agent whose path cwguard watches (`probes: auto` reads its configuration). */
+typedef struct ConfigAgent {
+        char *config;          /* its JSON configuration; never NULL */
+        char *common_config;   /* its common-config.toml; never NULL */
+        bool installed;        /* set by config_apply_agent(): the configuration exists */
+        char **notes;          /* set by config_apply_agent(): what was skipped or is wrong */
+} ConfigAgent;
 
 /*
  * The whole configuration as plain data. Every pointer is owned by the Config. Settings left NULL
@@ -144,6 +156,7 @@ typedef struct Config {
         ConfigCredentials credentials;
         ConfigProbes probes;
         ConfigHeartbeat heartbeat;
+        ConfigAgent agent;
 
         ConfigOrigin origins[_CONFIG_SETTING_MAX];
 } Config;
@@ -242,6 +255,40 @@ int config_load(const char *path, Config **ret, ConfigError *reterr);
  * Return: 0; -EINVAL for an invalid value (then @c is unchanged); -ENOMEM.
  */
 int config_apply_environment(Config *c, char **envp, ConfigError *reterr);
+
+struct AgentConfig;
+struct AgentToml;
+
+/**
+ * config_apply_agent() - let the CloudWatch agent's configuration fill what cwguard.yaml left
+ * open, so that the probes test the agent's own path (`probes: auto`).
+ * @c: the Config, environment applied.
+ * @agent: the agent's JSON configuration as agent_config_load() read it; NULL: none.
+ * @toml: its common-config.toml as agent_toml_load() read it; NULL: none.
+ *
+ * Explicit configuration wins, then the agent's files, then the environment and the defaults
+ * (the agent itself reads common-config.toml before the environment). From the JSON: the
+ * metrics namespace (only when the agent publishes metrics) and the log group templates, when
+ * probes.metrics / probes.logs are not configured; agent.region; the endpoint overrides. From
+ * the TOML: the credentials profile and file, the HTTPS proxy and NO_PROXY, the CA bundle.
+ * Values cwguard cannot use, and what it does not do (AssumeRole with credentials.role_arn),
+ * become lines in c->agent.notes, with the agent's own errors and notes; nothing here fails.
+ * Pure: no I/O.
+ *
+ * Return: 0 or -ENOMEM.
+ */
+int config_apply_agent(Config *c, const struct AgentConfig *agent, const struct AgentToml *toml);
+
+/**
+ * config_load_agent() - read the files c->agent names and config_apply_agent() them.
+ * @c: the Config, environment applied.
+ *
+ * A missing agent configuration is not an error (c->agent.installed stays false: "agent not
+ * installed"); an unreadable or broken one is reported in c->agent.notes.
+ *
+ * Return: 0 or -ENOMEM.
+ */
+int config_load_agent(Config *c);
 
 /**
  * config_endpoint_url() - the URL to send requests for service @s to.

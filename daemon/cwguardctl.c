@@ -3,8 +3,9 @@
  * cwguardctl: the operator's command. One binary dispatching verbs from a table (kmod's model):
  * `check` runs one round in the foreground with exactly the daemon's code (daemon/runtime.c,
  * common/round.c) and prints the results; `policy` prints the least-privilege IAM policy for the
- * configured probes. Exit status: 0 all ok, 1 some probe failing, 2 usage, configuration or
- * runtime error. Nothing secret is ever printed: the report holds no secret to begin with.
+ * configured probes; `cost` what they add to the AWS bill. Exit status: 0 all ok, 1 some probe
+ * failing, 2 usage, configuration or runtime error. Nothing secret is ever printed: the report
+ * holds no secret to begin with.
  */
 
 #include <errno.h>
@@ -17,6 +18,7 @@
 
 #include <systemd/sd-event.h>
 
+#include "common/cost.h"
 #include "common/json-util.h"
 #include "common/policy.h"
 #include "common/status.h"
@@ -28,6 +30,7 @@
 #define EXIT_USAGE 2
 #define EXIT_NOT_RUNNING 3
 #define STATUS_FILE_DEFAULT "/run/cwguard/status.json"
+#define STATUS_STALE_MIN (5 * USEC_PER_SEC)
 
 
 static const char *arg_config = NULL;
@@ -117,6 +120,7 @@ static int verb_check(void)
                 if (asprintf(&line, "%s%s", c->path, c->from_file ? "" : " (absent: defaults)") < 0)
                         line = NULL;
                 check_output_print(stdout, &st.report, line, arg_debug, isatty(STDOUT_FILENO));
+                check_output_print_agent(stdout, c);
         }
         if (fflush(stdout) != 0)
                 return EXIT_USAGE;
@@ -125,6 +129,23 @@ static int verb_check(void)
 fail:
         fprintf(stderr, "cwguardctl: check could not run: %s\n", strerror(-r));
         return EXIT_USAGE;
+}
+
+/* The namespaces the billed rounds send to, as common/round.c does: the heartbeat's first (it
+ * needs the same permission, and is a billed request like the others), each name once. */
+static int probed_namespaces(const Config *c, char ***ret)
+{
+        _cleanup_strv_free_ char **namespaces = NULL;
+        int r;
+
+        r = strv_extend(&namespaces, c->heartbeat.namespace);
+        STRV_FOREACH(ns, c->probes.metrics)
+                if (r >= 0 && !strv_contains(namespaces, *ns))
+                        r = strv_extend(&namespaces, *ns);
+        if (r < 0)
+                return r;
+        *ret = TAKE_PTR(namespaces);
+        return 0;
 }
 
 static int verb_policy(void)
@@ -138,11 +159,7 @@ static int verb_policy(void)
         if (r < 0)
                 return EXIT_USAGE;
 
-        /* The heartbeat goes into its own namespace: it needs the same permission. */
-        r = strv_extend(&namespaces, c->heartbeat.namespace);
-        STRV_FOREACH(ns, c->probes.metrics)
-                if (r >= 0 && !strv_contains(namespaces, *ns))
-                        r = strv_extend(&namespaces, *ns);
+        r = probed_namespaces(c, &namespaces);
         if (r < 0)
                 goto fail;
 
@@ -161,6 +178,58 @@ static int verb_policy(void)
 
 fail:
         fprintf(stderr, "cwguardctl: cannot build the policy: %s\n", strerror(-r));
+        return EXIT_USAGE;
+}
+
+/* ---- cost --------------------------------------------------------------------------------- */
+
+static int verb_cost(void)
+{
+        _cleanup_(config_freep) Config *c = NULL;
+        _cleanup_strv_free_ char **namespaces = NULL, **groups = NULL;
+        _cleanup_free_ char *text = NULL, *line = NULL;
+        CostEstimate e;
+        int r;
+
+        r = load_config(&c);
+        if (r < 0)
+                return EXIT_USAGE;
+
+        r = probed_namespaces(c, &namespaces);
+        STRV_FOREACH(g, c->probes.logs)
+                if (r >= 0 && !strv_contains(groups, *g))
+                        r = strv_extend(&groups, *g);
+        if (r < 0)
+                goto fail;
+
+        CostInput in = {
+                .interval = c->interval,
+                .heartbeat_interval = c->heartbeat.interval,
+                .n_namespaces = (unsigned) strv_length(namespaces),
+                .heartbeat_detail = c->heartbeat.detail,
+                .n_log_groups = (unsigned) strv_length(groups),
+                /* On EC2 the probe's message names the instance id. */
+                .log_message_bytes = cost_log_message_bytes(COST_EC2_INSTANCE_ID_LEN),
+                .n_alarms = 1,  /* cwguardctl alarm */
+        };
+        r = cost_estimate(&in, &e);
+        if (r < 0)
+                goto fail;
+        if (arg_json)
+                r = cost_format_json(&in, &e, c->path, &text);
+        else {
+                if (asprintf(&line, "%s%s", c->path,
+                             c->from_file ? "" : " (absent: defaults)") < 0)
+                        line = NULL;
+                r = cost_format_text(&in, &e, line, &text);
+        }
+        if (r < 0)
+                goto fail;
+        fputs(text, stdout);
+        return fflush(stdout) == 0 ? EXIT_SUCCESS : EXIT_USAGE;
+
+fail:
+        fprintf(stderr, "cwguardctl: cannot estimate the cost: %s\n", strerror(-r));
         return EXIT_USAGE;
 }
 
@@ -240,8 +309,10 @@ static int verb_status(void)
                        json_str(hb, "class") ?: "not tried yet");
         }
 
+        /* Stale: older than three intervals, and never under STATUS_STALE_MIN (the snapshot's
+         * times are whole seconds, intervals may be shorter). */
         if (!running || generated == 0 ||
-            now > generated + (usec_t) (3 * interval * USEC_PER_SEC)) {
+            now > generated + MAX((usec_t) (3 * interval * USEC_PER_SEC), STATUS_STALE_MIN)) {
                 fprintf(arg_json ? stderr : stdout,
                         "%s: the snapshot is %llus old (written every %.0fs)%s.\n",
                         running ? "cwguardd looks stuck" : "cwguardd is not running",
@@ -496,6 +567,8 @@ static const Verb verbs[] = {
         { "alarm", verb_alarm,
           "[--config FILE] [--instance-id ID] [--format cli|cloudformation] [--sns-topic ARN]",
           "print the CloudWatch alarm on this host's Heartbeat" },
+        { "cost", verb_cost, "[--config FILE] [--json]",
+          "estimate this host's monthly AWS charges" },
 };
 
 static void help(FILE *f)
@@ -507,7 +580,7 @@ static void help(FILE *f)
                 fprintf(f, "  %-7s %-38s %s\n", verbs[i].name, verbs[i].options, verbs[i].help);
         fprintf(f, "\nOptions:\n"
                    "  -c, --config FILE    configuration file (default %s)\n"
-                   "      --json           check, status: one JSON document instead of text\n"
+                   "      --json           check, status, cost: one JSON document instead of text\n"
                    "      --debug          check: each AWS request's canonical request, string\n"
                    "                       to sign and response headers (never a secret)\n"
                    "      --account-id ID  policy: the account for the log group ARNs (default *)\n"

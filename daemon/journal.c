@@ -130,12 +130,15 @@ static void entry_done(Entry *e)
         e->n = 0;
 }
 
-/* Blank control characters (CR, LF, ESC, ...): a value is one line and cannot fake a field. */
+/* Blank control characters (CR, LF, ESC, ..., and C1 such as U+009B CSI): a value is one line,
+ * cannot fake a field, and shown by journalctl cannot drive the terminal. */
 static void sanitise(char *s)
 {
         for (; *s; s++)
                 if ((unsigned char) *s < 0x20 || *s == 0x7f)
                         *s = ' ';
+                else if (utf8_is_c1(s))
+                        s[0] = s[1] = ' ';
 }
 
 /* Add NAME=value; NULL and empty values are left out. Field names are fixed strings. */

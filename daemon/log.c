@@ -35,13 +35,24 @@ static int log_max_level = LOG_INFO;
 
 LogTarget log_open(const char *journal_socket)
 {
+        /* stderr is unbuffered: each character of an entry would be a write(2) (a thousand a
+         * round). Fully buffered, every entry is one write, as log_write_stderr() flushes it. */
+        static char stderr_buffer[16 * 1024];
+        static bool buffered = false;
         int saved_errno = errno;
         struct stat st;
 
         if (stat(journal_socket ?: LOG_JOURNAL_SOCKET, &st) >= 0 && S_ISSOCK(st.st_mode))
                 log_target = LOG_TARGET_JOURNAL;
-        else
+        else {
                 log_target = LOG_TARGET_STDERR;
+                /* Once, and (fflush first) without losing what was written before. */
+                if (!buffered) {
+                        (void) fflush(stderr);
+                        (void) setvbuf(stderr, stderr_buffer, _IOFBF, sizeof(stderr_buffer));
+                        buffered = true;
+                }
+        }
         errno = saved_errno;
         return log_target;
 }
@@ -83,13 +94,21 @@ static bool field_is(const struct iovec *f, const char *name, const char **ret_v
         return true;
 }
 
-/* Print @n bytes with every control character as a space: one entry stays one line, and a
- * value cannot forge a line (or a "<3>" priority prefix when stderr is a journal stream). */
+/* Print @n bytes with every control character (C0, DEL, C1) as a space: one entry stays one
+ * line, a value cannot forge a line (or a "<3>" priority prefix when stderr is a journal
+ * stream), nor drive a terminal. */
 static void put_sanitised(const char *s, size_t n)
 {
         for (size_t i = 0; i < n; i++) {
                 unsigned char c = s[i];
 
+                if (c == 0xC2 && i + 1 < n && (unsigned char) s[i + 1] >= 0x80 &&
+                    (unsigned char) s[i + 1] <= 0x9F) {
+                        putc_unlocked(' ', stderr);
+                        putc_unlocked(' ', stderr);
+                        i++;
+                        continue;
+                }
                 putc_unlocked(c < 0x20 || c == 0x7f ? ' ' : c, stderr);
         }
 }

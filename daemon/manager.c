@@ -34,10 +34,23 @@ static int load_config(const char *path, char **envp, JournalEvent on_error, Con
         int r;
 
         r = runtime_load_config(path, envp, ret, &text);
-        if (r < 0)
+        if (r < 0) {
                 journal_log_event_errno(on_error, r, "Invalid configuration: %s%s", strna(text),
                                         on_error == JOURNAL_EVENT_RELOAD_REJECTED ?
                                         "; keeping the running configuration" : "");
+                return r;
+        }
+
+        /* What the CloudWatch agent's files contributed, once per (re)load, not per round. */
+        if (!(*ret)->agent.installed)
+                log_info("CloudWatch agent not installed (no %s): probing the configured or "
+                         "default namespaces and log groups", (*ret)->agent.config);
+        else
+                log_info("CloudWatch agent configuration %s: %zu namespace(s), %zu log group(s) "
+                         "to probe", (*ret)->agent.config, strv_length((*ret)->probes.metrics),
+                         strv_length((*ret)->probes.logs));
+        STRV_FOREACH(n, (*ret)->agent.notes)
+                log_notice("CloudWatch agent configuration: %s", *n);
         return r;
 }
 
@@ -305,6 +318,14 @@ static void manager_note_credentials(Manager *m, const ProbeReport *report)
                                   id ? " (" : "", id ? result_class_to_string(id->class) : "",
                                   id ? ")" : "");
         m->credentials_missing = missing;
+
+        /* A warning about the credentials (a credentials file others can read) is logged
+         * once, and again only when it changes or comes back after going away. */
+        if (report->identity.credential_warning &&
+            !streq_ptr(report->identity.credential_warning, m->credential_warning))
+                log_warning("Insecure credentials: %s", report->identity.credential_warning);
+        if (free_and_strdup(&m->credential_warning, report->identity.credential_warning) < 0)
+                log_oom();
 }
 
 static void manager_on_round(Prober *p, ProbeReport *report, void *userdata)
@@ -386,8 +407,10 @@ static void manager_schedule(Manager *m, usec_t when)
                 if (r >= 0)
                         r = sd_event_source_set_enabled(m->round_timer, SD_EVENT_ONESHOT);
         } else
+                /* 1 ms, not 0: sd-event reads 0 as its default slack of 250 ms, which made a
+                 * 100 ms interval 250 ms. */
                 r = sd_event_add_time(m->event, &m->round_timer, CLOCK_MONOTONIC, when,
-                                      /* accuracy= */ 0, manager_on_round_timer, m);
+                                      /* accuracy= */ USEC_PER_MSEC, manager_on_round_timer, m);
         if (r < 0)
                 log_error_errno(r, "Failed to arm the round timer: %m");
 }
@@ -525,5 +548,6 @@ Manager *manager_free(Manager *m)
         sd_event_unref(m->event);
         free(m->config_path);
         free(m->status_file);
+        free(m->credential_warning);
         return mfree(m);
 }

@@ -45,6 +45,7 @@ typedef struct Manager {
         usec_t heartbeat_last_try;
         bool heartbeat_ok;
         bool credentials_missing;       /* the last round had no credentials at all */
+        char *credential_warning;      /* the last credentials warning logged, NULL: none */
         ResultClass heartbeat_class;
         bool heartbeat_reported;       /* a heartbeat result was logged (for transitions) */
 } Manager;

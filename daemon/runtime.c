@@ -31,6 +31,9 @@ int runtime_load_config(const char *path, char **envp, Config **ret, char **rete
         r = config_load(path, &c, &e);
         if (r >= 0)
                 r = config_apply_environment(c, envp, &e);
+        /* The agent's own files fill what cwguard.yaml left open (`probes: auto`). */
+        if (r >= 0)
+                r = config_load_agent(c);
         if (r < 0) {
                 char *text = NULL;
 
@@ -71,6 +74,8 @@ int runtime_new(sd_event *event, const Config *c, char **envp, Runtime **ret)
                 .proxy = c->proxy.url,
                 .no_proxy = c->proxy.no_proxy,
                 .default_timeout = c->timeout,
+                /* Keep a connection from one heartbeat to the next (and the splay). */
+                .max_idle = c->heartbeat.interval + c->interval + 60 * USEC_PER_SEC,
         };
         r = http_client_new(event, &ho, &rt->http);
         if (r < 0)
@@ -114,7 +119,7 @@ Runtime *runtime_free(Runtime *rt)
 
 static const char *source_of(const Config *c, ConfigSetting s)
 {
-        return c->origins[s].source == CONFIG_SOURCE_DEFAULT ? "default" : "config";
+        return config_source_to_string(c->origins[s].source);
 }
 
 void runtime_round_options(const Runtime *rt, const Config *c, bool billed, RoundOptions *ret)
@@ -128,8 +133,10 @@ void runtime_round_options(const Runtime *rt, const Config *c, bool billed, Roun
                 },
                 .namespaces = c->probes.metrics,
                 .metrics_source = source_of(c, CONFIG_SETTING_PROBES_METRICS),
+                .metrics_sources = c->probes.metrics_sources,
                 .log_groups = c->probes.logs,
                 .logs_source = source_of(c, CONFIG_SETTING_PROBES_LOGS),
+                .log_group_sources = c->probes.logs_sources,
                 .log_stream = c->probes.log_stream,
                 .create_log_group = c->probes.create_log_group,
                 .heartbeat_namespace = c->heartbeat.namespace,

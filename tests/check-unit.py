@@ -47,6 +47,7 @@ REQUIRED = {
     'LockPersonality': 'yes',
     'SystemCallFilter': '@system-service',
     'SystemCallArchitectures': 'native',
+    'LimitCORE': '0',   # a core dump would hold the secret key and session token
 }
 
 

@@ -968,6 +968,30 @@ static void test_sts_identity(void)
         id.arn = NULL;
 }
 
+static void test_cloudwatch_bodies(void)
+{
+        _cleanup_free_ char *ok = NULL, *garbage = NULL, *err = NULL, *trunc = NULL;
+        size_t n;
+
+        ok = fixture("cloudwatch-put-metric-data-ok.xml", &n);
+        ASSERT_OK(cloudwatch_check_put_metric_data(ok, n));
+        ASSERT_OK(cloudwatch_check_put_metric_data(SL("<PutMetricDataResponse/>")));
+        /* A 200 that is not CloudWatch's answer: something in between answered. */
+        garbage = fixture("garbage.bin", &n);
+        ASSERT_ERROR(cloudwatch_check_put_metric_data(garbage, n), EBADMSG);
+        ASSERT_ERROR(cloudwatch_check_put_metric_data(SL("\xff<<garbage not XML {{\n")),
+                     EBADMSG);
+        err = fixture("query-throttling.xml", &n);
+        ASSERT_ERROR(cloudwatch_check_put_metric_data(err, n), EBADMSG);
+        trunc = fixture("truncated.xml", &n);
+        ASSERT_ERROR(cloudwatch_check_put_metric_data(trunc, n), EBADMSG);
+        ASSERT_ERROR(cloudwatch_check_put_metric_data(SL("<PutMetricDataResponse>")), EBADMSG);
+        ASSERT_ERROR(cloudwatch_check_put_metric_data(SL("{}")), EBADMSG);
+        ASSERT_ERROR(cloudwatch_check_put_metric_data(SL("")), EBADMSG);
+        ASSERT_ERROR(cloudwatch_check_put_metric_data(SL("<html><body>OK</body></html>")),
+                     EBADMSG);
+}
+
 static void test_logs_bodies(void)
 {
         _cleanup_(logs_put_log_events_result_done) LogsPutLogEventsResult p = {};
@@ -1038,6 +1062,7 @@ int main(void)
         TEST(test_nesting_and_size);
         TEST(test_xml_extract);
         TEST(test_sts_identity);
+        TEST(test_cloudwatch_bodies);
         TEST(test_logs_bodies);
         return 0;
 }

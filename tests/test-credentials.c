@@ -394,6 +394,29 @@ static void test_shared_file(void)
         ASSERT_TRUE(ctx.result.insecure_permissions);
         credentials_provider_get_status(ctx.p, &st);
         ASSERT_TRUE(st.insecure_permissions);
+        assert_no_secrets(&ctx, SECRET, NULL);
+        /* 0640: readable by the group is flagged as well. */
+        ASSERT_OK(chmod(path, 0640));
+        refresh(&ctx);
+        ASSERT_TRUE(ctx.result.insecure_permissions);
+        credentials_provider_get_status(ctx.p, &st);
+        ASSERT_TRUE(st.insecure_permissions);
+        /* Fixed: the next refresh clears the flag (the daemon then stops warning). */
+        ASSERT_OK(chmod(path, 0600));
+        refresh(&ctx);
+        ASSERT_FALSE(ctx.result.insecure_permissions);
+        credentials_provider_get_status(ctx.p, &st);
+        ASSERT_FALSE(st.insecure_permissions);
+        /* The environment's keys win over the file: its mode is then irrelevant. */
+        ASSERT_OK(chmod(path, 0644));
+        ctx_done(&ctx);
+        ctx_new(&ctx, &(CredentialsOptions) {
+                .envp = ENV("AWS_ACCESS_KEY_ID=" KEY_ID, "AWS_SECRET_ACCESS_KEY=" SECRET),
+                .file = path });
+        refresh(&ctx);
+        ASSERT_EQ(ctx.result.source, CREDENTIAL_SOURCE_ENVIRONMENT);
+        credentials_provider_get_status(ctx.p, &st);
+        ASSERT_FALSE(st.insecure_permissions);
         ASSERT_OK(chmod(path, 0600));
         ctx_done(&ctx);
 

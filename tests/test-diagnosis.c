@@ -153,7 +153,11 @@ static void test_every_class_and_kind(void)
                                         ASSERT_TRUE(strlen(r.remedy) > 20);
                                         assert_one_line(r.remedy);
                                 }
-                                if (skipped)
+                                if (skipped && c == RESULT_CLASS_TIMEOUT)
+                                        /* Not started before the round's budget ran out. */
+                                        ASSERT_CONTAINS(r.message, "was not run (the round's "
+                                                                   "time budget ran out)");
+                                else if (skipped)
                                         ASSERT_CONTAINS(r.message, "was not run (no usable "
                                                                    "credentials)");
                                 /* Explaining again replaces, never appends. */
@@ -466,6 +470,21 @@ static void test_network(void)
         ASSERT_CONTAINS(pub.remedy, "No route to the public endpoint from a private subnet");
         ASSERT_CONTAINS(pub.remedy, "`com.amazonaws.us-east-1.logs` (with private DNS)");
         ASSERT_CONTAINS(pub.remedy, "NAT gateway");
+
+        /* The port is the endpoint's own (a VPC endpoint or a proxy may use another). */
+        pub.endpoint = mfree(pub.endpoint);
+        pub.endpoint = sdup("https://vpce-0123.logs.us-east-1.vpce.amazonaws.com:8443/");
+        explain(&pub);
+        ASSERT_CONTAINS(pub.message, "(52.46.128.10, public address) to port 8443 timed out");
+        pub.endpoint = mfree(pub.endpoint);
+        pub.endpoint = sdup("https://[::1]:4443");
+        pub.class = RESULT_CLASS_CONNECT_FAILED;
+        explain(&pub);
+        ASSERT_CONTAINS(pub.message, "to port 4443 failed");
+        pub.endpoint = mfree(pub.endpoint);
+        pub.endpoint = sdup("https://[::1]/");
+        explain(&pub);
+        ASSERT_CONTAINS(pub.message, "to port 443 failed");
 
         make(&priv, PROBE_KIND_ENDPOINT, "monitoring", RESULT_CLASS_CONNECT_FAILED);
         priv.net.address = sdup("10.0.1.5");

@@ -484,6 +484,32 @@ static void test_keep_alive(void)
         ASSERT_EQ(sim_stat_settled("tls_handshakes", h0 + 2), h0 + 2);
 }
 
+/* max_idle: a connection idle longer is not reused (a new handshake), a shorter idle is. */
+static void test_max_idle(void)
+{
+        HttpClient *c = NULL;
+        long h0 = sim_stat("tls_handshakes");
+        Outcome o;
+
+        ASSERT_OK(http_client_new(event,
+                                  &(HttpClientOptions) {
+                                          .ca_bundle = sim->ca,
+                                          .max_idle = 1 * USEC_PER_SEC,
+                                  },
+                                  &c));
+        run_sts(c, sim->aws_url, &o);
+        outcome_done(&o);
+        run_sts(c, sim->aws_url, &o);      /* right away: reused */
+        ASSERT_TRUE(o.resp.reused);
+        outcome_done(&o);
+        usleep(2200 * 1000);               /* idle past max_idle */
+        run_sts(c, sim->aws_url, &o);
+        ASSERT_FALSE(o.resp.reused);
+        outcome_done(&o);
+        ASSERT_EQ(sim_stat_settled("tls_handshakes", h0 + 2), h0 + 2);
+        http_client_free(c);
+}
+
 /* An idle client with a cached connection must not wake the loop. */
 static void test_idle_is_quiet(void)
 {
@@ -1396,6 +1422,7 @@ int main(int argc, char *argv[])
 
         TEST(test_sim_get_post);
         TEST(test_keep_alive);
+        TEST(test_max_idle);
         TEST(test_idle_is_quiet);
         TEST(test_tls_untrusted);
         TEST(test_tls_wrong_name);

@@ -94,6 +94,9 @@ static void test_plain(void)
         /* One entry is one line: control characters become spaces. */
         ASSERT_OUTPUT("two lines  and an escape [2J\n",
                       log_info("two lines\n and an escape\x1b[2J"));
+        /* C1 too (U+009B is an 8-bit CSI in UTF-8): two bytes, two spaces; other UTF-8 stays. */
+        ASSERT_OUTPUT("csi   31m caf\xc3\xa9 \xc2\xa0 end\n",
+                      log_info("csi \xc2\x9b" "31m caf\xc3\xa9 \xc2\xa0 end"));
 }
 
 static void test_errno(void)
@@ -354,6 +357,14 @@ static void test_probe_stderr(void)
                 .latency = 2 * USEC_PER_MSEC,
                 .message = (char *) "GetCallerIdentity ok",
         };
+        ProbeResult hostile = {
+                .id = (char *) "logs:/g",
+                .kind = PROBE_KIND_LOGS,
+                .class = RESULT_CLASS_ACCESS_DENIED,
+                .denied.principal = (char *) "arn:aws:iam::1:role/R\nCWGUARD_OK=1",
+                .message = (char *) "denied\nCWGUARD_CLASS=ok\r\n\x1b[2J\xc2\x9b" "31m",
+                .aws_message = (char *) "User: x\r\nCWGUARD_OK=1 is not authorized\x1b]0;t\x07",
+        };
         ProbeResult timeout = {
                 .id = (char *) "endpoint:sts",
                 .kind = PROBE_KIND_ENDPOINT,
@@ -367,6 +378,15 @@ static void test_probe_stderr(void)
                       "http_status=400 principal=arn:aws:iam::1:role/R action=logs:PutLogEvents "
                       "policy_type=service-control deny=explicit consecutive_failures=2]\n",
                       r = journal_log_probe(&denied, PROBE_TRANSITION_FAILED, 2));
+        ASSERT_EQ(r, 0);
+
+        /* What AWS or a hostile endpoint sends lands in MESSAGE and several fields: none can
+         * start a line (a forged "CWGUARD_CLASS=ok" field), none keeps ESC or C1 (U+009B). */
+        ASSERT_OUTPUT("logs:/g: denied CWGUARD_CLASS=ok   [2J  31m [kind=logs class=access-denied "
+                      "ok=0 transition=changed aws_message='User: x  CWGUARD_OK=1 is not "
+                      "authorized ]0;t ' principal='arn:aws:iam::1:role/R CWGUARD_OK=1' "
+                      "policy_type=unknown deny=unknown]\n",
+                      r = journal_log_probe(&hostile, PROBE_TRANSITION_CHANGED, 0));
         ASSERT_EQ(r, 0);
 
         /* kind=identity is the probe id the message starts with. */

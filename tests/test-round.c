@@ -383,6 +383,55 @@ static void test_heartbeat_auto_scaling_group_from_tags(void)
         harness_free(&h);
 }
 
+/* Log groups from the agent's configuration are templates, expanded as the agent does once IMDS
+ * has answered; each probe keeps the file it came from. */
+static void test_agent_log_group_templates(void)
+{
+        static char *groups[] = { (char *) "/app/{instance_id}",
+                                  (char *) "/app/{aws_region}/{account_id}",
+                                  (char *) "/bad name/{instance_id}", NULL };
+        static char *sources[] = { (char *) "/etc/agent.json: logs...[0].log_group_name",
+                                   (char *) "/etc/agent.json: logs...[1].log_group_name",
+                                   (char *) "/etc/agent.json: logs...[2].log_group_name", NULL };
+        RoundOptions o = base_options();
+        const ProbeResult *a, *b, *bad;
+        json_object *reqs;
+        Harness h;
+
+        reset();
+        sim_scenario(sim, "{\"log_groups\": {\"/app/i-0123456789abcdef0\": {}, "
+                          "\"/app/us-east-1/123456789012\": {}}}");
+        o.log_groups = groups;
+        o.log_group_sources = sources;
+        o.logs_source = "agent";
+        one_round(&o, NULL, &h);
+
+        a = get(&h, "logs:/app/i-0123456789abcdef0");
+        b = get(&h, "logs:/app/us-east-1/123456789012");
+        ASSERT_TRUE(a->ok);
+        ASSERT_STREQ(a->target, "/app/i-0123456789abcdef0");
+        ASSERT_STREQ(a->source, sources[0]);
+        ASSERT_TRUE(b->ok);
+        ASSERT_STREQ(b->source, sources[1]);
+        /* A name CloudWatch Logs would refuse is reported, not sent. */
+        bad = get(&h, "logs:/bad name/i-0123456789abcdef0");
+        ASSERT_FALSE(bad->ok);
+        ASSERT_EQ(bad->class, RESULT_CLASS_INVALID_REQUEST);
+        ASSERT_NOT_NULL(strstr(bad->aws_message, "not a valid log group name"));
+        /* On the wire: only the two expanded names, never a template. */
+        reqs = requests("logs:PutLogEvents");
+        ASSERT_TRUE(json_object_array_length(reqs) >= 2);
+        for (size_t i = 0; i < json_object_array_length(reqs); i++) {
+                const char *g = jstr(json_object_object_get(json_object_array_get_idx(reqs, i),
+                                                            "params"), "logGroupName");
+
+                ASSERT_TRUE(streq(g, "/app/i-0123456789abcdef0") ||
+                            streq(g, "/app/us-east-1/123456789012"));
+        }
+        json_object_put(reqs);
+        harness_free(&h);
+}
+
 typedef struct DenyCase {
         const char *policy_type;
         const char *deny;
@@ -618,11 +667,16 @@ static void test_transient_then_ok_and_server_errors(void)
         ASSERT_EQ(get(&h, "identity")->http_status, 500);
         harness_free(&h);
 
+        /* A 200 with a body that is not AWS's answer: bad-response, PutMetricData's too. */
         reset();
         sim_scenario(sim, "{\"faults\": [{\"action\": \"sts:GetCallerIdentity\", "
+                          "\"type\": \"garbage\"}, {\"action\": \"cloudwatch:PutMetricData\", "
                           "\"type\": \"garbage\"}]}");
+        o.billed = true;
         one_round(&o, NULL, &h);
         assert_class(&h, "identity", RESULT_CLASS_BAD_RESPONSE);
+        assert_class(&h, "metrics:CWAgent", RESULT_CLASS_BAD_RESPONSE);
+        ASSERT_EQ(get(&h, "metrics:CWAgent")->http_status, 200);
         harness_free(&h);
 
         reset();
@@ -832,6 +886,7 @@ int main(void)
         TEST(test_all_ok_and_warm_round);
         TEST(test_heartbeat_dimensions_and_other_namespace);
         TEST(test_heartbeat_auto_scaling_group_from_tags);
+        TEST(test_agent_log_group_templates);
         TEST(test_deny_every_layer);
         TEST(test_scp_with_policy_arn_on_heartbeat);
         TEST(test_namespace_condition);

@@ -86,6 +86,23 @@ static void test_string_has_cc(void)
         ASSERT_TRUE(string_has_cc("esc\033[31m", NULL));
 }
 
+static void test_string_one_line(void)
+{
+        /* C0, DEL and C1 (U+009B, the 8-bit CSI, is 0xC2 0x9B) all become spaces; other
+         * UTF-8 (é, U+00A0) stays; the cut never splits a sequence. */
+        char s[] = "a\nCWGUARD_CLASS=ok\r\x1b[2J\x7f\xc2\x9b" "31m\xc3\xa9\xc2\xa0\xc2\x85z";
+        char t[] = "ab\xc3\xa9";
+
+        ASSERT_TRUE(utf8_is_c1("\xc2\x80"));
+        ASSERT_TRUE(utf8_is_c1("\xc2\x9f"));
+        ASSERT_FALSE(utf8_is_c1("\xc2\xa0"));
+        ASSERT_FALSE(utf8_is_c1("\xc2"));
+        string_one_line(s, SIZE_MAX);
+        ASSERT_STREQ(s, "a CWGUARD_CLASS=ok  [2J   31m\xc3\xa9\xc2\xa0  z");
+        string_one_line(t, 3);
+        ASSERT_STREQ(t, "ab");
+}
+
 static void test_strextend(void)
 {
         _cleanup_free_ char *s = NULL;
@@ -103,6 +120,7 @@ int main(void)
         TEST(test_hex);
         TEST(test_read_file_capped);
         TEST(test_string_has_cc);
+        TEST(test_string_one_line);
         TEST(test_strextend);
         return 0;
 }

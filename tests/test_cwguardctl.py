@@ -15,10 +15,11 @@ sys.dont_write_bytecode = True
 import json  # noqa: E402
 import os  # noqa: E402
 import subprocess  # noqa: E402
+import tempfile  # noqa: E402
 import unittest  # noqa: E402
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from simharness import Simulator  # noqa: E402
+from simharness import Simulator, scaled, valgrind_assert_clean, valgrind_prefix  # noqa: E402
 
 CTL = os.environ.get('CWGUARD_CTL', '')
 SIM = os.environ.get('CWGUARD_SIM', '')
@@ -59,7 +60,11 @@ class CwguardctlTest(unittest.TestCase):
     def run_ctl(self, *args, env_extra=None):
         env = {k: v for k, v in os.environ.items() if not k.startswith('AWS_')}
         env.update(env_extra or {})
-        return subprocess.run([CTL, *args], capture_output=True, text=True, env=env, timeout=60)
+        vg_dir = tempfile.mkdtemp(prefix='valgrind-', dir=sim.dir)
+        p = subprocess.run(valgrind_prefix(vg_dir) + [CTL, *args], capture_output=True,
+                           text=True, env=env, timeout=scaled(60))
+        valgrind_assert_clean(vg_dir, p.returncode)
+        return p
 
     def check_json(self, *args, env_extra=None):
         p = self.run_ctl('check', '--config', self.config, '--json', *args, env_extra=env_extra)
@@ -148,6 +153,73 @@ class CwguardctlTest(unittest.TestCase):
             self.assertNotIn(SECRET, out)
             self.assertNotIn(TOKEN, out)
 
+    def test_hostile_aws_message(self):
+        # An endpoint (or whatever answers in AWS's place) sends an error message built to
+        # forge a line ("CWGUARD_CLASS=ok" at the start of one), to drive the terminal (ESC
+        # sequences, BEL, U+009B: the 8-bit CSI) and to break JSON. The table shows no control
+        # character and no forged line, the JSON stays one valid document whose strings hold
+        # no control characters but the newlines AWS messages carry, with --debug too.
+        msg = ('User: arn:aws:sts::123456789012:assumed-role/r/i\x1b[2J\u009b31m\n'
+               'CWGUARD_CLASS=ok is not authorized to perform: logs:PutLogEvents\x1b]0;pwned\x07'
+               ' on resource: arn:aws:logs:us-east-1:123456789012:log-group:/aws/ec2/app:'
+               'log-stream:x\u009b2J"}, {"ok": true\nCWGUARD_PRIORITY=7 because no '
+               'identity-based policy allows the logs:PutLogEvents action')
+        sim.control('/scenario', {'faults': [{'action': 'logs:PutLogEvents', 'type': 'status',
+                                              'status': 400, 'code': 'AccessDeniedException',
+                                              'message': msg}]})
+
+        def no_control(text, ok=''):
+            bad = [c for c in text if (ord(c) < 0x20 and c not in ok) or 0x7f <= ord(c) <= 0x9f]
+            self.assertEqual(bad, [], repr(text))
+
+        for debug in ([], ['--debug']):
+            p = self.run_ctl('check', '--config', self.config, *debug)
+            self.assertEqual(p.returncode, 1, p.stderr)
+            no_control(p.stdout, '\n')
+            for line in p.stdout.splitlines():
+                self.assertFalse(line.startswith('CWGUARD_'), line)
+            self.assertIn('access-denied', p.stdout)
+
+            p, doc = self.check_json(*debug)
+            no_control(p.stdout, '\n')
+            by = {pr['id']: pr for pr in doc['probes']}
+            bad = by['logs:/aws/ec2/app']
+            self.assertEqual(bad['class'], 'access-denied')
+            self.assertFalse(bad['ok'])
+            self.assertEqual(len(doc['probes']), 8)   # the quote did not end the document
+            self.assertTrue(all(pr['ok'] for i, pr in by.items() if i != 'logs:/aws/ec2/app'))
+            for key in ('message', 'remedy', 'principal', 'action', 'resource', 'aws_message'):
+                no_control(bad[key] or '', '\n' if key == 'aws_message' else '')
+            self.assertIn('CWGUARD_CLASS=ok', bad['aws_message'])  # quoted, not obeyed
+
+    def test_credentials_file_readable_by_others(self):
+        # A shared credentials file others can read: `check` warns under the identity (the
+        # daemon logs it, see test_cwguardd); once it is 0600, no warning.
+        creds = os.path.join(sim.dir, 'credentials')
+        with open(creds, 'w') as f:
+            f.write(f'[AmazonCloudWatchAgent]\naws_access_key_id = {AKID}\n'
+                    f'aws_secret_access_key = {SECRET}\n')
+        sim.control('/scenario', {'keys': {AKID: {'secret': SECRET}}})
+        with open(self.config, 'w') as f:
+            f.write(sim.config(sim.dir).replace('/no-such-credentials', '/credentials'))
+        try:
+            for mode in (0o644, 0o640):
+                os.chmod(creds, mode)
+                p = self.run_ctl('check', '--config', self.config)
+                self.assertEqual(p.returncode, 0, p.stdout + p.stderr)
+                self.assertIn(f'credentials: shared-file (profile AmazonCloudWatchAgent in '
+                              f'{creds})', p.stdout)
+                self.assertEqual(p.stdout.count('warning: the credentials file'), 1, p.stdout)
+                self.assertIn('readable by group or other users', p.stdout)
+                self.assertIn('chmod 600', p.stdout)
+                self.assertNotIn(SECRET, p.stdout + p.stderr)
+            os.chmod(creds, 0o600)
+            p = self.run_ctl('check', '--config', self.config)
+            self.assertEqual(p.returncode, 0, p.stdout + p.stderr)
+            self.assertNotIn('warning:', p.stdout)
+        finally:
+            os.unlink(creds)
+
     def test_config_error_exit_2(self):
         self.write_config('heartbeat:\n  intervall: 5m\n')
         p = self.run_ctl('check', '--config', self.config)
@@ -208,6 +280,48 @@ class CwguardctlTest(unittest.TestCase):
         for bad in (['--instance-id', "i-1'; rm -rf /"], ['--sns-topic', "arn:x'y"],
                     ['--format', 'xml']):
             self.assertEqual(self.run_ctl('alarm', '--config', self.config, *bad).returncode, 2)
+
+    def test_check_discovers_the_agent(self):
+        # probes: auto (the default): the namespace and log groups come from the agent's JSON
+        # configuration and its .d/ fragments, each probe says which file, and check says
+        # what it could not use.
+        agent = os.path.join(sim.dir, 'agent-etc')
+        os.makedirs(os.path.join(agent, 'amazon-cloudwatch-agent.d'), exist_ok=True)
+        main = os.path.join(agent, 'amazon-cloudwatch-agent.json')
+        frag = os.path.join(agent, 'amazon-cloudwatch-agent.d', 'file_app')
+        with open(main, 'w') as f:
+            json.dump({'agent': {'credentials': {'role_arn':
+                                                 'arn:aws:iam::123456789012:role/Other'}},
+                       'metrics': {'namespace': 'Agent/NS', 'metrics_collected': {}}}, f)
+        with open(frag, 'w') as f:
+            json.dump({'logs': {'logs_collected': {'files': {'collect_list': [
+                {'file_path': '/var/log/a', 'log_group_name': '/aws/ec2/app'},
+                {'file_path': '/var/log/b'}]}}}}, f)
+        with open(self.config, 'w') as f:
+            f.write(sim.config(sim.dir, extra=f'agent:\n  config: {main}\n'))
+        p, doc = self.check_json()
+        self.assertEqual(p.returncode, 0, p.stdout)
+        probes = {q['id']: q for q in doc['probes']}
+        self.assertIn('metrics:Agent/NS', probes)
+        self.assertEqual(probes['metrics:Agent/NS']['source'], main + ': metrics.namespace')
+        self.assertEqual(probes['logs:/aws/ec2/app']['source'],
+                         frag + ': logs.logs_collected.files.collect_list[0].log_group_name')
+        self.assertEqual(len(sim.requests('cloudwatch:PutMetricData')) > 0, True)
+        p = self.run_ctl('check', '--config', self.config)
+        self.assertIn('from ' + frag, p.stdout)
+        self.assertIn('CloudWatch agent: ' + main + ': namespace and log groups taken from it',
+                      p.stdout)
+        self.assertIn('cwguard does not assume roles yet', p.stdout)
+        self.assertIn('collect_list[1]', p.stdout)  # the entry without a group: skipped, said
+        # The policy covers what was discovered.
+        p = self.run_ctl('policy', '--config', self.config)
+        self.assertIn('Agent/NS', p.stdout)
+        self.assertIn('log-group:/aws/ec2/app', p.stdout)
+        # No agent: said so, the defaults ran.
+        with open(self.config, 'w') as f:
+            f.write(sim.config(sim.dir, extra='agent:\n  config: /nonexistent/agent.json\n'))
+        p = self.run_ctl('check', '--config', self.config)
+        self.assertIn('CloudWatch agent: not installed (no /nonexistent/agent.json)', p.stdout)
 
     def test_alarm_auto_scaling_group_from_tags(self):
         # auto (the default): the same dimensions the daemon's heartbeat carries, from the

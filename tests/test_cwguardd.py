@@ -25,7 +25,8 @@ import time  # noqa: E402
 import unittest  # noqa: E402
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from simharness import Simulator  # noqa: E402
+from simharness import (Simulator, scaled, scaled_duration, valgrind_assert_clean,  # noqa: E402
+                        valgrind_prefix)
 
 DAEMON = os.environ.get('CWGUARD_DAEMON', '')
 SIM = os.environ.get('CWGUARD_SIM', '')
@@ -48,7 +49,7 @@ def tearDownModule():
 
 
 def wait_for(pred, timeout=10, what='condition'):
-    end = time.monotonic() + timeout
+    end = time.monotonic() + scaled(timeout)
     while time.monotonic() < end:
         v = pred()
         if v:
@@ -79,7 +80,9 @@ class Daemon:
         env.update({'NOTIFY_SOCKET': self.sock_path, 'WATCHDOG_USEC': '2000000'})
         env.update(env_extra or {})
         self.stderr = open(os.path.join(self.dir, 'cwguardd.stderr'), 'w+')
-        self.proc = subprocess.Popen([DAEMON, '--config', config, '--status-file', status],
+        self.vg_dir = os.path.join(self.dir, 'valgrind')
+        self.proc = subprocess.Popen(valgrind_prefix(self.vg_dir) +
+                                     [DAEMON, '--config', config, '--status-file', status],
                                      env=env, stdout=subprocess.DEVNULL, stderr=self.stderr)
         env_pid = self.proc.pid
         self.pid = env_pid
@@ -106,12 +109,13 @@ class Daemon:
     def stop(self):
         if self.proc.poll() is None:
             self.proc.send_signal(signal.SIGTERM)
-        rc = self.proc.wait(10)
+        rc = self.proc.wait(scaled(10))
         time.sleep(0.2)
         self.reading = False
         self.reader.join()
         self.sock.close()
         self.stderr.seek(0)
+        valgrind_assert_clean(self.vg_dir, rc)
         return rc, self.stderr.read()
 
 
@@ -127,7 +131,7 @@ class CwguarddTest(unittest.TestCase):
         with open(self.config, 'w') as f:
             f.write(sim.config(self.dir, interval=interval,
                                extra='probes:\n  metrics: [CWAgent]\n  logs: [/aws/ec2/app]\n'
-                               f'heartbeat:\n  interval: {heartbeat}\n' + extra))
+                               f'heartbeat:\n  interval: {scaled_duration(heartbeat)}\n' + extra))
 
     def read_status(self):
         try:
@@ -174,7 +178,7 @@ class CwguarddTest(unittest.TestCase):
             self.assertTrue(sig)
 
             # Billed requests follow heartbeat.interval, free probes `interval`.
-            time.sleep(1.5)
+            time.sleep(scaled(1.5))
             n_sts = len(sim.requests('sts:GetCallerIdentity'))
             n_hb = len(self.heartbeats())
             self.assertGreater(n_sts, n_hb)
@@ -224,14 +228,14 @@ class CwguarddTest(unittest.TestCase):
             n = len(d.poll())
             d.proc.send_signal(signal.SIGHUP)
             d.wait_message('READY=1', after=n)
-            wait_for(lambda: self.read_status()['daemon']['interval_s'] == 0.25,
+            wait_for(lambda: self.read_status()['daemon']['interval_s'] == scaled(0.25),
                      what='new interval in the status')
 
             # SIGTERM: STOPPING=1 and exit 0 within a second.
             t0 = time.monotonic()
             d.proc.send_signal(signal.SIGTERM)
-            rc = d.proc.wait(5)
-            self.assertLess(time.monotonic() - t0, 1.0)
+            rc = d.proc.wait(scaled(5))
+            self.assertLess(time.monotonic() - t0, scaled(1.0))
             self.assertEqual(rc, 0)
             d.wait_message('STOPPING=1', timeout=1)
         finally:
@@ -284,11 +288,68 @@ class CwguarddTest(unittest.TestCase):
         self.assertEqual(err.count('No AWS credentials'), 1, err)
         self.assertIn('IMDS (imds-no-role)', err)
 
+    def test_credentials_file_warning_once(self):
+        # A shared credentials file readable by others: one warning, not one per round.
+        akid, secret = 'AKIDCWGUARDDTEST0001', 'cwguardd/SECRET/do-not-leak-0123456789'
+        creds = os.path.join(self.dir, 'credentials')
+        with open(creds, 'w') as f:
+            f.write(f'[AmazonCloudWatchAgent]\naws_access_key_id = {akid}\n'
+                    f'aws_secret_access_key = {secret}\n')
+        os.chmod(creds, 0o644)
+        sim.control('/scenario', {'keys': {akid: {'secret': secret}}})
+        with open(self.config) as f:
+            text = f.read().replace('/no-such-credentials', '/credentials')
+        with open(self.config, 'w') as f:
+            f.write(text)
+        d = Daemon(self.config, self.status)
+        try:
+            d.wait_message('READY=1')
+            st = wait_for(lambda: (s := self.read_status()) and s['daemon']['rounds'] >= 3 and s,
+                          what='three rounds')
+            self.assertEqual(st['identity']['credential_source'], 'shared-file')
+        finally:
+            rc, err = d.stop()
+        self.assertEqual(rc, 0, err)
+        self.assertEqual(err.count('Insecure credentials: the credentials file (profile '
+                                   f'AmazonCloudWatchAgent in {creds}) is readable by group or '
+                                   'other users'), 1, err)
+        self.assertNotIn(secret, err)
+
+    def test_hostile_aws_message(self):
+        # An error message built to forge journal fields and drive a terminal: stderr (the
+        # journal's stream under systemd) keeps one line per entry without control characters,
+        # and the status file stays one valid document.
+        msg = ('User: arn:aws:sts::123456789012:assumed-role/r/i\n'
+               'CWGUARD_CLASS=ok\x1b[2J\u009b31m is not authorized to perform: '
+               'logs:PutLogEvents\x1b]0;pwned\x07 because no identity-based policy allows the '
+               'logs:PutLogEvents action"}\n<3>CWGUARD_PROBE=x')
+        sim.control('/scenario', {'faults': [{'action': 'logs:PutLogEvents', 'type': 'status',
+                                              'status': 400, 'code': 'AccessDeniedException',
+                                              'message': msg}]})
+        d = Daemon(self.config, self.status)
+        try:
+            d.wait_message('READY=1')
+            st = wait_for(lambda: (s := self.read_status()) and s['daemon']['rounds'] >= 2 and s,
+                          what='two rounds')
+            by = {p['id']: p for p in st['probes']}
+            self.assertEqual(by['logs:/aws/ec2/app']['class'], 'access-denied')
+            with open(self.status) as f:
+                raw = f.read()
+            self.assertFalse([c for c in raw if (ord(c) < 0x20 and c != '\n') or
+                              0x7f <= ord(c) <= 0x9f])
+        finally:
+            rc, err = d.stop()
+        self.assertEqual(rc, 0, err)
+        self.assertIn('CWGUARD_CLASS=ok', err)   # quoted in the message, never a line or field
+        for line in err.splitlines():
+            self.assertFalse(line.startswith(('CWGUARD_', '<')), line)
+            self.assertFalse([c for c in line if ord(c) < 0x20 or 0x7f <= ord(c) <= 0x9f], line)
+
     def test_bad_config_at_start(self):
         with open(self.config, 'a') as f:
             f.write('interval: fast\n')
         d = Daemon(self.config, self.status)
-        d.proc.wait(10)
+        d.proc.wait(scaled(10))
         msgs = d.poll()
         rc, err = d.stop()
         self.assertEqual(rc, 1)

@@ -200,8 +200,9 @@ class ReadyAndControl(SimTest):
     def test_ready(self):
         r = self.sim.ready
         self.assertEqual(r, self.sim.ready_file)
-        for k in ('aws', 'aws_wrongname', 'imds', 'control', 'blackhole', 'proxy'):
+        for k in ('aws', 'aws_wrongname', 'imds', 'control', 'blackhole', 'proxy', 'drop'):
             self.assertIsInstance(r[k], int)
+        self.assertEqual(r['drop_url'], 'https://127.0.0.1:%d' % r['drop'])
         self.assertEqual(r['aws_url'], 'https://localhost:%d' % r['aws'])
         self.assertEqual(r['imds_url'], 'http://127.0.0.1:%d' % r['imds'])
         self.assertTrue(os.path.exists(r['ca']))
@@ -215,6 +216,11 @@ class ReadyAndControl(SimTest):
                          expect=400)
         self.sim.control('POST', '/scenario', {'faults': [{'action': '*', 'type': 'explode'}]},
                          expect=400)
+        self.sim.control('POST', '/scenario', {'faults': [{'action': '*', 'type': 'drip',
+                                                           'interval': 0}]}, expect=400)
+        self.sim.control('POST', '/scenario', {'imds': {'secret_prefix': 'a"b'}}, expect=400)
+        self.sim.control('POST', '/restart', {'down': -1}, expect=400)
+        self.sim.control('POST', '/aws/stop', {'drop': 'yes'}, expect=400)
         sc = self.sim.scenario({'log_groups': {'/x': {}}, 'deny': [{'action': 'logs:*'}]})
         self.assertEqual(sc['log_groups']['/x'], {'kms_denied': False, 'streams': []})
         self.assertEqual(sc['deny'][0]['policy_type'], 'identity-based')
@@ -702,6 +708,17 @@ class Imds(SimTest):
             self.client('sts', c['AccessKeyId'], c['SecretAccessKey'],
                         c['Token']).get_caller_identity()
 
+    def test_secret_and_token_prefix(self):
+        self.sim.scenario({'imds': {'secret_prefix': 'LEAKMARK-', 'token_prefix': 'TOKMARK-'}})
+        new = self.sim.control('POST', '/imds/rotate', {})['access_key_id']
+        c = self.imds_creds()
+        self.assertEqual(c['AccessKeyId'], new)
+        self.assertRegex(c['SecretAccessKey'], r'^LEAKMARK-[A-Za-z0-9+/]{31}$')
+        self.assertRegex(c['Token'], r'^TOKMARK-[A-Za-z0-9+/=]{1000}$')
+        # Still a key pair AWS accepts.
+        self.client('sts', c['AccessKeyId'], c['SecretAccessKey'],
+                    c['Token']).get_caller_identity()
+
     def test_stop_start(self):
         port = self.sim.ready['imds']
         self.imds_token()
@@ -792,6 +809,33 @@ class Faults(SimTest):
                 self.assertEqual(len(out), 100000)
                 self.assertEqual(ftype, 'oversize')
         sts.get_caller_identity()
+
+
+    def test_drip(self):
+        # Headers at once, then the body one byte per interval: a client with a 0.5 s read
+        # timeout gets the status line, then times out reading the body.
+        self.sim.scenario({'faults': [{'action': 'sts:*', 'type': 'drip', 'interval': 0.05,
+                                       'count': 1}]})
+        t0 = time.monotonic()
+        st, _, body = self.signed('sts', b'Action=GetCallerIdentity&Version=2011-06-15',
+                                  {'Content-Type': 'application/x-www-form-urlencoded'},
+                                  timeout=5)
+        dt = time.monotonic() - t0
+        self.assertEqual(st, 200)
+        self.assertIn(b'<GetCallerIdentityResult>', body)
+        self.assertGreater(dt, 0.05 * len(body) * 0.9)
+        self.sim.scenario({'faults': [{'action': 'sts:*', 'type': 'drip', 'interval': 1,
+                                       'count': 1}]})
+        with self.assertRaises(ReadTimeoutError):
+            self.client('sts', read_timeout=0.5).get_caller_identity()
+        self.assertEqual([r['fault'] for r in self.sim.records()], ['drip', 'drip'])
+        self.client('sts').get_caller_identity()
+        # IMDS too.
+        self.sim.scenario({'faults': [{'action': 'imds:token', 'type': 'drip',
+                                       'interval': 0.02, 'count': 1}]})
+        t0 = time.monotonic()
+        tok = self.imds_token()
+        self.assertGreater(time.monotonic() - t0, 0.02 * len(tok) * 0.9)
 
 
 class Transport(SimTest):
@@ -892,6 +936,77 @@ class Transport(SimTest):
         self.assertEqual(r.status, 200, out)
         c.close()
         self.assertEqual(self.sim.stats()['connections'], 1)
+
+    def test_drop_listener(self):
+        # SYNs go unanswered: connect() neither succeeds nor is refused.
+        s = socket.socket()
+        s.settimeout(0.3)
+        t0 = time.monotonic()
+        with self.assertRaises((socket.timeout, TimeoutError)):
+            s.connect(('127.0.0.1', self.sim.ready['drop']))
+        self.assertGreaterEqual(time.monotonic() - t0, 0.29)
+        s.close()
+
+    def test_aws_stop_start(self):
+        port = self.sim.ready['aws']
+        self.client('sts').get_caller_identity()
+        self.sim.control('POST', '/aws/stop', {})
+        with self.assertRaises(ConnectionRefusedError):
+            socket.create_connection(('127.0.0.1', port), timeout=2)
+        self.sim.control('POST', '/aws/stop', {'drop': True})
+        s = socket.socket()
+        s.settimeout(0.3)
+        with self.assertRaises((socket.timeout, TimeoutError)):
+            s.connect(('127.0.0.1', port))
+        s.close()
+        self.sim.control('POST', '/aws/start', {})
+        self.client('sts').get_caller_identity()
+        # /reset brings stopped listeners back too.
+        self.sim.control('POST', '/aws/stop', {})
+        self.sim.control('POST', '/reset', {})
+        socket.create_connection(('127.0.0.1', port), timeout=2).close()
+
+    def test_restart_mid_request(self):
+        import threading
+        self.sim.scenario({'faults': [{'action': 'sts:*', 'type': 'delay', 'delay': 1,
+                                       'count': 1}]})
+        out = {}
+
+        def call():
+            try:
+                self.client('sts').get_caller_identity()
+                out['ok'] = True
+            except Exception as e:   # noqa: BLE001 - whatever botocore makes of the cut
+                out['error'] = e
+        t = threading.Thread(target=call)
+        t.start()
+        wait_until = time.monotonic() + 5
+        while self.sim.stats()['requests'].get('sts:GetCallerIdentity', 0) < 1:
+            self.assertLess(time.monotonic(), wait_until)
+            time.sleep(0.02)
+        imds_port, aws_port = self.sim.ready['imds'], self.sim.ready['aws']
+        done = {}
+        r = threading.Thread(target=lambda: done.update(
+            self.sim.control('POST', '/restart', {'down': 0.5})))
+        r.start()
+        for port in (aws_port, imds_port):     # down: refused (once the listeners closed)
+            deadline = time.monotonic() + 5
+            while True:
+                try:
+                    socket.create_connection(('127.0.0.1', port), timeout=2).close()
+                except ConnectionRefusedError:
+                    break
+                self.assertLess(time.monotonic(), deadline, 'port %d never refused' % port)
+                time.sleep(0.02)
+        r.join(10)
+        t.join(10)
+        self.assertGreaterEqual(done['cut'], 1)
+        self.assertIn('error', out)            # the request in flight got no answer
+        self.assertEqual(done['restarts'], 1)
+        self.assertEqual(self.sim.stats()['restarts'], 1)
+        # Back on the same ports, state kept.
+        self.client('sts').get_caller_identity()
+        self.imds_token()
 
     def test_sigterm(self):
         d = tempfile.mkdtemp(prefix='awssim-test-')

@@ -266,6 +266,10 @@ class AwsHandler(BaseHandler):
         req = self.req
         if t == 'delay':
             return False
+        if t == 'drip':
+            # Answered as usual, but the body trickles out (net.BaseHandler.send_full).
+            self.drip = f['interval']
+            return False
         if t in ('status', 'expired-token', 'invalid-token'):
             if t == 'status':
                 err = fault_error(req.service, req.proto, f['status'], f['code'], f['message'])

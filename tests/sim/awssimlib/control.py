@@ -50,6 +50,7 @@ class ControlHandler(BaseHandler):
                 return self.send_json(200, app.sim.get_scenario())
             if path == '/reset':
                 app.sim.reset()
+                app.aws_start()
                 app.imds_start()
                 return self.send_json(200, {})
             if path == '/clear':
@@ -67,6 +68,23 @@ class ControlHandler(BaseHandler):
             if path == '/imds/start':
                 app.imds_start()
                 return self.send_json(200, {})
+            if path == '/aws/stop':
+                drop = (data or {}).get('drop', False)
+                if not isinstance(data, (dict, type(None))) or set(data or {}) - {'drop'} or \
+                        not isinstance(drop, bool):
+                    raise ScenarioError('aws/stop takes {"drop": true|false}')
+                return self.send_json(200, {'cut': app.aws_stop(drop)})
+            if path == '/aws/start':
+                app.aws_start()
+                return self.send_json(200, {})
+            if path == '/restart':
+                down = (data or {}).get('down', 0)
+                if not isinstance(data, (dict, type(None))) or \
+                        set(data or {}) - {'down'} or isinstance(down, bool) or \
+                        not isinstance(down, (int, float)) or not 0 <= down <= 60:
+                    raise ScenarioError('restart takes {"down": seconds (0..60)}')
+                cut = app.restart(down)
+                return self.send_json(200, {'restarts': app.sim.stats()['restarts'], 'cut': cut})
         except ScenarioError as e:
             return self.send_json(400, {'error': str(e)})
         except OSError as e:

@@ -117,6 +117,9 @@ class ImdsHandler(BaseHandler):
         t = f['type']
         if t == 'delay':
             return False
+        if t == 'drip':
+            self.drip = f['interval']
+            return False
         if t == 'status':
             st = 429 if f['status'] == 'throttle' else f['status']
             self.reply(st)

@@ -28,6 +28,8 @@ class BaseHandler(BaseHTTPRequestHandler):
     server_version = None
     sys_version = ''
     timeout = None
+    # Seconds between body bytes of the next full response (the `drip` fault); None: at once.
+    drip = None
 
     @property
     def sim(self):
@@ -82,9 +84,26 @@ class BaseHandler(BaseHTTPRequestHandler):
             self.send_header(k, v)
         self.send_header('Content-Length', str(len(body)))
         self.end_headers()
-        if self.command != 'HEAD':
+        drip, self.drip = self.drip, None
+        if self.command == 'HEAD':
+            pass
+        elif drip:
+            self.drip_body(body, drip)
+        else:
             self.wfile.write(body)
         self.wfile.flush()
+
+    def drip_body(self, body, interval):
+        """The `drip` fault: the headers at once, then the body one byte every @interval
+        seconds, until it is all sent or the client gives up (then the connection closes)."""
+        try:
+            self.wfile.flush()
+            for i in range(len(body)):
+                time.sleep(interval)
+                self.wfile.write(body[i:i + 1])
+                self.wfile.flush()
+        except (OSError, ValueError):
+            self.close_connection = True
 
     # -- transport faults -------------------------------------------------------------------------
     def fault_hang(self):
@@ -191,6 +210,7 @@ class SimServer(ThreadingHTTPServer):
             super().handle_error(request, client_address)
 
     def cut_connections(self):
+        """Shut down every open connection; returns how many there were."""
         with self.active_lock:
             socks = list(self.active)
         for s in socks:
@@ -198,6 +218,7 @@ class SimServer(ThreadingHTTPServer):
                 s.shutdown(socket.SHUT_RDWR)
             except OSError:
                 pass
+        return len(socks)
 
 
 def serve(server):
@@ -262,6 +283,43 @@ class Blackhole(_Listener):
             pass
         finally:
             c.close()
+
+
+class SynDrop:
+    """A port where SYNs go unanswered: a listener with backlog 0 that never accepts, its one
+    queue slot taken by a connection of our own. Linux then drops every further SYN (the
+    accept queue is full), so a client's connect() neither succeeds nor is refused: a real
+    connect timeout, as behind a firewall that drops packets, without leaving the loopback or
+    needing nftables."""
+
+    def __init__(self, bind, port=0):
+        fam = socket.AF_INET6 if ':' in bind else socket.AF_INET
+        self.sock = socket.socket(fam, socket.SOCK_STREAM)
+        self.sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        self.sock.bind((bind, port))
+        self.sock.listen(0)
+        self.addr = self.sock.getsockname()[:2]
+        self.port = self.addr[1]
+        self.fillers = []
+        # Backlog 0 still queues one connection (more on some kernels): fill whatever there is.
+        for _ in range(8):
+            f = socket.socket(fam, socket.SOCK_STREAM)
+            f.setblocking(False)
+            try:
+                f.connect(self.addr)
+            except (BlockingIOError, InterruptedError):
+                pass
+            except OSError:
+                f.close()
+                continue
+            self.fillers.append(f)
+        time.sleep(0.05)
+
+    def close(self):
+        for f in self.fillers:
+            f.close()
+        self.fillers = []
+        self.sock.close()
 
 
 # -- CONNECT proxy ------------------------------------------------------------------------------

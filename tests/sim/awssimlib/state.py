@@ -17,7 +17,7 @@ IMDS_MODES = ('ok', 'no-role', 'token-refused', 'token-blackhole', 'creds-error'
 POLICY_TYPES = ('identity-based', 'service-control', 'resource-control', 'permissions-boundary',
                 'session', 'resource-based', 'vpc-endpoint')
 FAULT_TYPES = ('status', 'delay', 'hang', 'close', 'garbage', 'truncate', 'oversize',
-               'expired-token', 'invalid-token')
+               'expired-token', 'invalid-token', 'drip')
 
 DEFAULT_SCENARIO = {
     'account_id': '123456789012',
@@ -28,7 +28,7 @@ DEFAULT_SCENARIO = {
     'keys': {},
     'imds': {'mode': 'ok', 'role': 'cwguard-test-role', 'creds_ttl': 21600,
              'creds_code': 'Success', 'creds_message': None, 'allow_v1': False,
-             'tags': None},
+             'tags': None, 'secret_prefix': None, 'token_prefix': None},
     'log_groups': {'/aws/ec2/app': {'kms_denied': False, 'streams': []}},
     'deny': [],
     'faults': [],
@@ -40,7 +40,7 @@ DENY_DEFAULTS = {'action': None, 'namespace': None, 'resource': None,
                  'policy_type': 'identity-based', 'deny': 'implicit', 'policy_arn': None,
                  'count': None}
 FAULT_DEFAULTS = {'action': None, 'type': None, 'status': None, 'count': None, 'delay': 0,
-                  'size': None, 'code': None, 'message': None}
+                  'size': None, 'code': None, 'message': None, 'interval': 0.2}
 
 
 class ScenarioError(ValueError):
@@ -123,6 +123,11 @@ def normalise(sc):
     _check(im['tags'] is None or (isinstance(im['tags'], dict) and all(
         isinstance(k, str) and isinstance(v, str) for k, v in im['tags'].items())),
         'imds.tags must be null or an object of strings')
+    for k in ('secret_prefix', 'token_prefix'):
+        # Printable, no quote or backslash: the credentials document stays valid JSON as is.
+        _check(im[k] is None or (isinstance(im[k], str) and len(im[k]) <= 64 and
+                                 re.fullmatch(r'[A-Za-z0-9+/=_.-]*', im[k])),
+               'imds.%s must be null or up to 64 of [A-Za-z0-9+/=_.-]' % k)
     sc['imds'] = im
 
     _check(isinstance(sc['log_groups'], dict), 'log_groups must be an object')
@@ -171,6 +176,8 @@ def normalise(sc):
         _check(f['size'] is None or (isinstance(f['size'], int) and f['size'] >= 0),
                'faults[%d].size must be >= 0' % i)
         _check(_opt_str(f['code']) and _opt_str(f['message']), 'faults[%d]: code/message' % i)
+        _check(_isnum(f['interval']) and 0 < f['interval'] <= 60,
+               'faults[%d].interval must be > 0 and <= 60' % i)
         faults.append(f)
     sc['faults'] = faults
     return sc
@@ -206,11 +213,15 @@ def _rand(alphabet, n):
 class ImdsKey:
     """One IMDS-issued key pair (role credentials)."""
 
-    def __init__(self, role, ttl, now):
+    def __init__(self, role, ttl, now, secret_prefix=None, token_prefix=None):
         self.access_key_id = 'ASIA' + _rand(string.ascii_uppercase + '234567', 16)
-        self.secret = _rand(string.ascii_letters + string.digits + '+/', 40)
+        # A scenario's secret_prefix/token_prefix make every issued pair recognisable (tests
+        # that scan for leaked secrets); the random rest keeps each pair distinct.
+        sp = secret_prefix or ''
+        self.secret = sp + _rand(string.ascii_letters + string.digits + '+/', max(16, 40 - len(sp)))
         # Real tokens are ~1 KB of base64 that starts with "IQoJb3JpZ2luX2Vj".
-        self.token = 'IQoJb3JpZ2luX2Vj' + base64.b64encode(secrets.token_bytes(750)).decode()
+        self.token = ((token_prefix if token_prefix is not None else 'IQoJb3JpZ2luX2Vj') +
+                      base64.b64encode(secrets.token_bytes(750)).decode())
         self.role = role
         self.ttl = ttl
         self.issued = now
@@ -230,6 +241,7 @@ class SimState:
         self.proxy_tunnels = 0
         self.proxy_refused = 0
         self.blackhole_connections = 0
+        self.restarts = 0
         self.stream_meta = {}        # (group, stream) -> dict
         self.imds_keys = {}          # access key id -> ImdsKey (every pair ever issued)
         self.imds_current = None     # the pair IMDS hands out now
@@ -272,6 +284,7 @@ class SimState:
             self.proxy_tunnels = 0
             self.proxy_refused = 0
             self.blackhole_connections = 0
+            self.restarts = 0
 
     # -- records --------------------------------------------------------------------------------
     def count(self, action):
@@ -287,7 +300,8 @@ class SimState:
             return {'requests': dict(self.counts), 'tls_handshakes': self.tls_handshakes,
                     'connections': self.connections, 'imds_connections': self.imds_connections,
                     'proxy_tunnels': self.proxy_tunnels, 'proxy_refused': self.proxy_refused,
-                    'blackhole_connections': self.blackhole_connections}
+                    'blackhole_connections': self.blackhole_connections,
+                    'restarts': self.restarts}
 
     def bump(self, field):
         with self.lock:
@@ -344,7 +358,8 @@ class SimState:
             renew = (cur is None or cur.role != im['role'] or cur.ttl != ttl or
                      (ttl > 0 and now >= cur.expiration - min(300, ttl / 2)))
             if renew:
-                cur = ImdsKey(im['role'], im['creds_ttl'], now)
+                cur = ImdsKey(im['role'], im['creds_ttl'], now, im['secret_prefix'],
+                              im['token_prefix'])
                 cur.role_id = self.role_id(im['role'])
                 self.imds_keys[cur.access_key_id] = cur
                 self.imds_current = cur
@@ -353,7 +368,8 @@ class SimState:
     def imds_rotate(self):
         with self.lock:
             im = self.scenario['imds']
-            cur = ImdsKey(im['role'], im['creds_ttl'], self.now())
+            cur = ImdsKey(im['role'], im['creds_ttl'], self.now(), im['secret_prefix'],
+                          im['token_prefix'])
             cur.role_id = self.role_id(im['role'])
             self.imds_keys[cur.access_key_id] = cur
             self.imds_current = cur
