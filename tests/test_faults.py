@@ -1134,9 +1134,16 @@ class SecretsNeverLeak(DaemonCase):
     def test_imds_credentials_never_leak(self):
         akid = self.run_session(env_creds=False)
         self.assertTrue(akid.startswith('ASIA'))
-        self.assert_no_leak(corpus_of(self.dir), [akid, 'assumed-role/cwguard-test-role',
-                                                  'ThrottlingException'],
+        corpus = corpus_of(self.dir)
+        self.assert_no_leak(corpus, ['assumed-role/cwguard-test-role', 'ThrottlingException'],
                             marks=(SECRET_MARK, TOKEN_MARK))
+        # The scan saw the credentials in use: one of the key ids IMDS handed out (they rotate
+        # every few seconds here, so not necessarily the one read above) is in the output.
+        issued = {r['access_key_id'] for r in sim.requests('imds:credentials')
+                  if r.get('access_key_id')}
+        self.assertIn(akid, issued)
+        self.assertTrue(any(k.encode() in v for k in issued for v in corpus.values()),
+                        'no issued access key id in what was scanned')
 
     def test_journal_never_gets_secrets(self):
         # The same under a real systemd-journald (private mount and network namespaces, as
