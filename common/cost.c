@@ -21,6 +21,7 @@
 
 #include "common/cost.h"
 #include "common/json-util.h"
+#include "common/status.h"
 
 /* common/probe-aws.c's message, with a 20-character ISO 8601 time ("2026-01-01T00:00:00Z"). */
 #define LOG_MESSAGE_HEAD "cwguard probe: "
@@ -296,9 +297,6 @@ int cost_format_json(const CostInput *in, const CostEstimate *e, const char *con
 {
         _cleanup_(json_object_putp) json_object *doc = json_object_new_object();
         json_object *inputs, *rq, *metrics, *logs, *alarm, *shared;
-        const char *text;
-        size_t len;
-        char *s;
 
         if (!doc || !add(doc, "version", json_object_new_int(1)) ||
             (config ? !add(doc, "config", json_object_new_string(config)) :
@@ -344,17 +342,5 @@ int cost_format_json(const CostInput *in, const CostEstimate *e, const char *con
             !add(doc, "metrics_prorated", json_object_new_boolean(e->heartbeat_sparse)))
                 return -ENOMEM;
 
-        text = json_object_to_json_string_length(doc, JSON_C_TO_STRING_PRETTY |
-                                                      JSON_C_TO_STRING_SPACED |
-                                                      JSON_C_TO_STRING_NOSLASHESCAPE, &len);
-        if (!text)
-                return -ENOMEM;
-        s = malloc(len + 2);
-        if (!s)
-                return -ENOMEM;
-        memcpy(s, text, len);
-        s[len] = '\n';
-        s[len + 1] = 0;
-        *ret = s;
-        return 0;
+        return status_json_format(doc, STATUS_JSON_PRETTY, ret);
 }
