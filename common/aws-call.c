@@ -59,6 +59,8 @@ void aws_call_outcome_done(AwsCallOutcome *o)
         free(o->remote_ip);
         free(o->body);
         aws_call_debug_done(&o->debug);
+        free(o->fresh.remote_ip);
+        free(o->content_type);
         *o = (AwsCallOutcome) {};
 }
 
@@ -237,6 +239,19 @@ static void debug_record(AwsCall *c, const HttpResponse *resp)
         c->outcome.debug.response_headers = TAKE_PTR(lines);
 }
 
+/* Whether @s is set, at most @max bytes, and only printable ASCII (safe to quote anywhere). */
+static bool printable_ascii(const char *s, size_t max)
+{
+        size_t n = 0;
+
+        if (!s)
+                return false;
+        for (; *s; s++, n++)
+                if (n >= max || *s < 0x20 || *s > 0x7e)
+                        return false;
+        return true;
+}
+
 static void on_http_done(HttpRequest *req, HttpResponse *resp, void *userdata)
 {
         AwsCall *c = userdata;
@@ -252,6 +267,15 @@ static void on_http_done(HttpRequest *req, HttpResponse *resp, void *userdata)
         if (!resp->date || http_date_parse(resp->date, &c->outcome.server_time) < 0)
                 c->outcome.server_time = 0;
         free_and_strdup(&c->outcome.remote_ip, resp->remote_ip);
+        c->outcome.content_type = mfree(c->outcome.content_type);
+        if (printable_ascii(resp->content_type, 128))
+                c->outcome.content_type = strdup(resp->content_type);
+        if (resp->status > 0 && !resp->reused) {
+                c->outcome.fresh.made = true;
+                c->outcome.fresh.timing = resp->timing;
+                c->outcome.fresh.at = c->outcome.local_time;
+                free_and_strdup(&c->outcome.fresh.remote_ip, resp->remote_ip);
+        }
         debug_record(c, resp);
 
         aws_result_done(&c->outcome.result);

@@ -39,6 +39,16 @@ typedef struct AwsCallDebug {
         char **response_headers;     /* "Name: value" lines of the final response */
 } AwsCallDebug;
 
+/* A connection an attempt opened and got an HTTP answer over: what a fresh DNS/TCP/TLS check
+ * of the endpoint would have measured, so a round can take it instead of making one. */
+typedef struct AwsCallConnection {
+        bool made;                   /* false: every attempt went over a warm connection, or
+                                      * none got an answer */
+        HttpTiming timing;           /* offsets from the start of that attempt */
+        char *remote_ip;
+        usec_t at;                   /* realtime µs of the answer */
+} AwsCallConnection;
+
 typedef struct AwsCallOutcome {
         AwsResult result;            /* class ok, or the classified failure of the last attempt */
         unsigned attempts;
@@ -51,6 +61,8 @@ typedef struct AwsCallOutcome {
         char *body;                  /* success body (NUL-terminated), NULL on failure */
         size_t body_size;
         AwsCallDebug debug;          /* of the last attempt */
+        AwsCallConnection fresh;     /* the newest attempt that opened a connection, if any */
+        char *content_type;          /* of the last response, if printable ASCII (≤ 128 bytes) */
 } AwsCallOutcome;
 
 /**

@@ -382,10 +382,12 @@ static void explain_ok_endpoint(Explain *e)
                         address_scope_to_string(n->scope) ?: "unknown",
                         n->scope == ADDRESS_SCOPE_PRIVATE ? ", likely a VPC interface endpoint" :
                                                             "");
-        if (n->fresh)
+        if (n->fresh) {
                 fprintf(e->msg, "; DNS %" PRIu64 " ms, TCP %" PRIu64 " ms, TLS %" PRIu64 " ms",
                         ms(n->dns), ms(n->connect), ms(n->tls));
-        else {
+                if (n->evidence)
+                        fprintf(e->msg, " (the connection probe %s opened)", n->evidence);
+        } else {
                 if (n->evidence)
                         fprintf(e->msg, "; probe %s reached it this round", n->evidence);
                 if (n->last_fresh_check > 0) {
@@ -494,9 +496,9 @@ int diagnosis_explain(ProbeResult *r, const DiagnosisContext *ctx)
                 /* Skipped for want of credentials, or (timeout) because the round's time
                  * budget ran out before the probe's turn came. */
                 if (r->skipped)
-                        fputs(r->class == RESULT_CLASS_TIMEOUT ?
-                              " was not run (the round's time budget ran out): " :
-                              " was not run (no usable credentials): ", e.msg);
+                        fprintf(e.msg, " was not run (%s): ",
+                                r->skip_reason ?: r->class == RESULT_CLASS_TIMEOUT ?
+                                "the round's time budget ran out" : "no usable credentials");
                 else
                         fputs(": ", e.msg);
                 ret = explain_failure(&e);

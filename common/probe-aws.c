@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "common/aws-response.h"
 #include "common/json-util.h"
@@ -38,7 +39,12 @@ static int run_call(ProbeRun *run, AwsProtocol proto, const char *target, const 
                     AwsCallCallback cb)
 {
         Round *rd = run->round;
-        usec_t deadline = rd->deadline > rd->timeout ? rd->deadline - rd->timeout : 0;
+        /* The latest moment a retry may start. Every attempt must end (its own timeout) a
+         * margin before the round does, so that it is the request's own outcome that is
+         * reported, not the budget's cut; and the probes before the heartbeat leave it the time
+         * of one attempt. */
+        usec_t reserve = rd->timeout + rd->timeout / 10 + (run->heartbeat ? 0 : rd->timeout);
+        usec_t deadline = rd->deadline > reserve ? rd->deadline - reserve : 0;
         AwsCallOptions o = {
                 .endpoint = rd->endpoints[run->service],
                 .region = rd->region,
@@ -52,6 +58,38 @@ static int run_call(ProbeRun *run, AwsProtocol proto, const char *target, const 
         };
 
         return aws_call_start(rd->prober->http, rd->credentials, &o, cb, run, &run->call);
+}
+
+/*
+ * A 2xx whose body is not the answer the operation has: bad-response. When the Content-Type is
+ * not one AWS sends, say so: a proxy, web filter or captive portal answered in its place.
+ */
+static void run_bad_answer(ProbeRun *run, const AwsCallOutcome *o, const char *operation)
+{
+        static const char *const aws_types[] = {
+                "text/xml", "application/xml", "application/json", "application/x-amz-json-",
+        };
+        ProbeResult *res = run_result(run);
+        const char *ct = o->content_type;
+        bool foreign = false;
+        char *msg = NULL;
+
+        res->ok = false;
+        res->class = RESULT_CLASS_BAD_RESPONSE;
+        if (ct) {
+                foreign = true;
+                for (size_t i = 0; i < ELEMENTSOF(aws_types); i++)
+                        if (strncasecmp(ct, aws_types[i], strlen(aws_types[i])) == 0)
+                                foreign = false;
+        }
+        int r = foreign ? asprintf(&msg, "the %s answer could not be parsed: its Content-Type "
+                                   "is \"%s\", which AWS does not send (a proxy, web filter or "
+                                   "captive portal in the path may have answered)", operation,
+                                   ct) :
+                          asprintf(&msg, "the %s answer could not be parsed", operation);
+        if (r < 0)
+                msg = NULL;
+        free_and_replace(res->aws_message, msg);
 }
 
 static void run_done(ProbeRun *run)
@@ -72,12 +110,9 @@ static void on_identity(AwsCall *call, AwsCallOutcome *o, void *userdata)
         run->call = NULL;
         round_result_from_outcome(rd, res, o, "GetCallerIdentity");
         if (res->ok) {
-                if (sts_parse_caller_identity(o->body, o->body_size, &id) < 0) {
-                        res->ok = false;
-                        res->class = RESULT_CLASS_BAD_RESPONSE;
-                        (void) free_and_strdup(&res->aws_message,
-                                               "the GetCallerIdentity answer could not be parsed");
-                } else {
+                if (sts_parse_caller_identity(o->body, o->body_size, &id) < 0)
+                        run_bad_answer(run, o, "GetCallerIdentity");
+                else {
                         ProbeIdentity *pi = &rd->report.identity;
 
                         free_and_replace(pi->arn, id.arn);
@@ -167,12 +202,8 @@ static void on_metrics(AwsCall *call, AwsCallOutcome *o, void *userdata)
         run->call = NULL;
         round_result_from_outcome(run->round, res, o, "PutMetricData");
         /* A 200 that is not CloudWatch's answer came from something in between. */
-        if (res->ok && cloudwatch_check_put_metric_data(o->body, o->body_size) < 0) {
-                res->ok = false;
-                res->class = RESULT_CLASS_BAD_RESPONSE;
-                (void) free_and_strdup(&res->aws_message,
-                                       "the PutMetricData answer could not be parsed");
-        }
+        if (res->ok && cloudwatch_check_put_metric_data(o->body, o->body_size) < 0)
+                run_bad_answer(run, o, "PutMetricData");
         run_done(run);
 }
 
@@ -339,12 +370,9 @@ static void on_logs(AwsCall *call, AwsCallOutcome *o, void *userdata)
         if (res->ok) {
                 LogsPutLogEventsResult pr = {};
 
-                if (logs_parse_put_log_events(o->body, o->body_size, &pr) < 0) {
-                        res->ok = false;
-                        res->class = RESULT_CLASS_BAD_RESPONSE;
-                        (void) free_and_strdup(&res->aws_message,
-                                               "the PutLogEvents answer could not be parsed");
-                } else if (pr.too_new_start_index == 0 || pr.too_old_end_index >= 0 ||
+                if (logs_parse_put_log_events(o->body, o->body_size, &pr) < 0)
+                        run_bad_answer(run, o, "PutLogEvents");
+                else if (pr.too_new_start_index == 0 || pr.too_old_end_index >= 0 ||
                            pr.expired_end_index >= 0) {
                         /* Our one event was dropped: its timestamp (our clock) is hours off. */
                         res->ok = false;

@@ -129,6 +129,41 @@ static void on_endpoint(HttpRequest *req, HttpResponse *resp, void *userdata)
         round_op_done(rd);
 }
 
+/*
+ * The fresh check taken from a connection a signed probe (@src) opened this round: the same
+ * DNS lookup, TCP connect and TLS handshake the check would have made. Finishes @run without
+ * a request (it was never started).
+ */
+void probe_endpoint_from_connection(ProbeRun *run, const ProbeResult *src,
+                                    const AwsCallConnection *c)
+{
+        Round *rd = run->round;
+        Prober *p = rd->prober;
+        ProbeResult *res = run_result(run);
+        ProbeNetwork *net = &res->net;
+
+        run->finished = true;
+        res->class = RESULT_CLASS_OK;
+        res->ok = true;
+        res->latency = c->timing.tls ?: c->timing.connect;
+        res->attempts = 1;
+        if (!net->host)
+                (void) url_host(rd->endpoints[run->service], &net->host);
+        (void) free_and_strdup(&net->address, c->remote_ip);
+        net->scope = address_scope_of(net->address);
+        net->fresh = true;
+        net->connected = true;
+        net->via_proxy = rd->via_proxy;
+        net->dns = c->timing.dns;
+        net->connect = c->timing.connect ? phase(c->timing.connect, c->timing.dns) : 0;
+        net->tls = c->timing.tls ? phase(c->timing.tls, c->timing.connect) : 0;
+        net->last_fresh_check = c->at;
+        (void) free_and_strdup(&net->evidence, src->id);
+
+        p->endpoints[run->service].last_fresh_check = net->last_fresh_check;
+        p->endpoints[run->service].failed = false;
+}
+
 int probe_endpoint_start(ProbeRun *run)
 {
         Round *rd = run->round;

@@ -83,6 +83,8 @@ typedef struct ProbeResult {
         usec_t latency;           /* of the probe's decisive request; 0 if none was made */
         unsigned attempts;        /* requests made for the decisive call (retries included) */
         bool skipped;             /* not run this round (e.g. no credentials): see @aws_message */
+        const char *skip_reason;  /* static text: why it was skipped; NULL: for want of
+                                   * credentials (or, class timeout, of time) */
 
         long http_status;         /* 0: no HTTP response */
         char *aws_error_code;     /* "AccessDeniedException", ...; NULL if none */

@@ -17,6 +17,9 @@ typedef struct ProbeRun {
         bool started, finished;
         unsigned step;                 /* logs: which call of the sequence is running */
         unsigned steps_done;           /* logs: mask of the steps started (each runs once) */
+        bool due;                      /* endpoint: a fresh check is due this round */
+        AwsCallConnection fresh;       /* signed probes: the first connection one of its
+                                        * requests opened (the endpoint's fresh check) */
         AwsCall *call;
         HttpRequest *request;          /* endpoint fresh check */
         ImdsOperation *imds;
@@ -104,4 +107,6 @@ int probe_logs_start(ProbeRun *run);
 /* probe-net.c: the imds probe and the endpoint checks. */
 int probe_imds_start(ProbeRun *run);
 int probe_endpoint_start(ProbeRun *run);
+void probe_endpoint_from_connection(ProbeRun *run, const ProbeResult *src,
+                                    const AwsCallConnection *c);
 void probe_run_cancel(ProbeRun *run);

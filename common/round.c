@@ -38,8 +38,10 @@ static Round *round_free(Round *rd)
 {
         if (!rd)
                 return NULL;
-        for (size_t i = 0; rd->runs && i < rd->report.n_probes; i++)
+        for (size_t i = 0; rd->runs && i < rd->report.n_probes; i++) {
                 probe_run_cancel(&rd->runs[i]);
+                free(rd->runs[i].fresh.remote_ip);
+        }
         imds_operation_cancel(rd->asg_op);
         credentials_refresh_cancel(rd->refresh);
         sd_event_source_disable_unref(rd->deadline_timer);
@@ -93,6 +95,13 @@ void round_result_from_outcome(Round *rd, ProbeResult *res, AwsCallOutcome *o, c
         res->has_clock_offset = a->has_clock_offset;
         res->clock_offset_sec = a->clock_offset_sec;
         (void) free_and_strdup(&res->operation, operation);
+
+        /* The first connection the probe opened stands in for its endpoint's fresh check. */
+        ProbeRun *run = &rd->runs[res - rd->report.probes];
+        if (o->fresh.made && !run->fresh.made) {
+                run->fresh = o->fresh;
+                o->fresh = (AwsCallConnection) {};
+        }
 
         if (rd->debug) {
                 AwsCallDebug *d = reallocarray(res->debug, res->n_debug + 1, sizeof(AwsCallDebug));
@@ -186,6 +195,29 @@ static bool endpoint_due(Round *rd, ProbeService s)
                now >= p->endpoints[s].last_fresh_check + rd->endpoint_check_interval;
 }
 
+/*
+ * A due check that the signed probes may make for free: they go to the same URL this round and
+ * the previous check did not fail. On a cold start (every `cwguardctl check`, a daemon's first
+ * round) their requests open the connection anyway, and what they measured is the fresh check
+ * (round_judge_endpoints()); a handshake saved per endpoint. A check after a failure runs at
+ * once, beside IMDS and the credentials, so the heartbeat counts it.
+ */
+static bool endpoint_deferrable(Round *rd, const ProbeRun *run)
+{
+        const char *url = rd->endpoints[run->service];
+
+        if (rd->prober->endpoints[run->service].failed)
+                return false;
+        for (size_t i = 0; i < rd->report.n_probes; i++) {
+                ProbeKind k = rd->report.probes[i].kind;
+
+                if ((k == PROBE_KIND_IDENTITY || k == PROBE_KIND_METRICS ||
+                     k == PROBE_KIND_LOGS) && streq_ptr(rd->endpoints[rd->runs[i].service], url))
+                        return true;
+        }
+        return false;
+}
+
 /* The region is known: derive the endpoints and start the fresh checks that are due. */
 static int round_region_known(Round *rd)
 {
@@ -209,7 +241,10 @@ static int round_region_known(Round *rd)
                 r = free_and_strdup(&res->endpoint, rd->endpoints[run->service]);
                 if (r < 0)
                         return r;
-                if (res->kind == PROBE_KIND_ENDPOINT && endpoint_due(rd, run->service))
+                if (res->kind != PROBE_KIND_ENDPOINT || !endpoint_due(rd, run->service))
+                        continue;
+                run->due = true;
+                if (!endpoint_deferrable(rd, run))
                         (void) run_start(run, probe_endpoint_start);
         }
         return 0;
@@ -254,6 +289,9 @@ static void round_start_signed(Round *rd)
                         why = NULL;
                 for (ProbeKind k = PROBE_KIND_IDENTITY; k < _PROBE_KIND_MAX; k++)
                         round_skip_remaining(rd, k, rd->imds_class, why);
+                for (size_t i = 0; i < rd->report.n_probes; i++)
+                        if (rd->report.probes[i].skipped)
+                                rd->report.probes[i].skip_reason = "the region is unknown";
                 return;
         }
         if (!rd->credentials) {
@@ -287,10 +325,27 @@ static void round_start_heartbeat(Round *rd)
         }
 }
 
+/* The signed probe whose request opened a connection to @run's endpoint this round, if any. */
+static size_t endpoint_fresh_source(Round *rd, const ProbeRun *run)
+{
+        const char *url = rd->endpoints[run->service];
+
+        for (size_t j = 0; j < rd->report.n_probes; j++) {
+                ProbeKind k = rd->report.probes[j].kind;
+
+                if (k != PROBE_KIND_ENDPOINT && k != PROBE_KIND_IMDS && rd->runs[j].fresh.made &&
+                    streq_ptr(rd->endpoints[rd->runs[j].service], url))
+                        return j;
+        }
+        return SIZE_MAX;
+}
+
 /*
- * An endpoint not checked fresh this round: a signed request that got any HTTP answer from it
- * is the evidence that DNS, TCP and TLS work (over the warm connection). If its requests got no
- * answer, a fresh check says why; if nothing went to it this round, the last check stands.
+ * An endpoint not checked fresh yet this round. If its check is due and a signed request opened
+ * a connection to it, that connection is the check; if none did, the check runs now. Otherwise
+ * a signed request that got any HTTP answer from it is the evidence that DNS, TCP and TLS work
+ * (over the warm connection); if its requests got no answer, a fresh check says why; if nothing
+ * went to it this round, the last check stands.
  */
 static void round_judge_endpoints(Round *rd)
 {
@@ -304,6 +359,16 @@ static void round_judge_endpoints(Round *rd)
 
                 if (res->kind != PROBE_KIND_ENDPOINT || run->started || run->finished)
                         continue;
+                if (run->due) {
+                        size_t j = endpoint_fresh_source(rd, run);
+
+                        if (j == SIZE_MAX)
+                                (void) run_start(run, probe_endpoint_start);
+                        else
+                                probe_endpoint_from_connection(run, &rd->report.probes[j],
+                                                               &rd->runs[j].fresh);
+                        continue;
+                }
                 for (size_t j = 0; j < rd->report.n_probes; j++) {
                         const ProbeResult *o = &rd->report.probes[j];
 

@@ -14,6 +14,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <unistd.h>
 
 #include <systemd/sd-event.h>
@@ -690,6 +691,9 @@ static int run(int argc, char *argv[])
         const Verb *verb = NULL;
         int r;
 
+        /* It holds AWS credentials: no core dump of it, and no ptrace or /proc/PID/mem by
+         * other processes of its user (LimitCORE=0 covers only the unit). */
+        (void) prctl(PR_SET_DUMPABLE, 0);
         r = parse_argv(argc, argv, &verb);
         if (r <= 0)
                 return r < 0 ? EXIT_USAGE : EXIT_SUCCESS;

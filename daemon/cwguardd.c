@@ -8,6 +8,7 @@
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <sys/prctl.h>
 #include <unistd.h>
 
 #include <systemd/sd-daemon.h>
@@ -73,6 +74,9 @@ static int run(int argc, char *argv[])
         const char *rundir;
         int r;
 
+        /* It holds AWS credentials: no core dump of it, and no ptrace or /proc/PID/mem by
+         * other processes of its user (LimitCORE=0 covers only the unit). */
+        (void) prctl(PR_SET_DUMPABLE, 0);
         (void) log_open(/* journal_socket= */ NULL);
         r = parse_argv(argc, argv);
         if (r <= 0)

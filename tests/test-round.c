@@ -192,6 +192,27 @@ static void test_all_ok_and_warm_round(void)
                     get(&h, "identity")->clock_offset_sec >= -1);
         ASSERT_STREQ(get(&h, "metrics:CWAgent")->source, "config");
 
+        /* A cold start: the connections the signed probes opened are the endpoints' fresh
+         * checks (the three endpoints share one URL here), timed, and no extra handshake: two
+         * connections (identity and logs run at once; the heartbeat reuses one). */
+        for (ProbeService s = 0; s < _PROBE_SERVICE_MAX; s++) {
+                _cleanup_free_ char *id = NULL;
+                const ProbeResult *e;
+
+                ASSERT_TRUE(asprintf(&id, "endpoint:%s", probe_service_to_string(s)) > 0);
+                e = get(&h, id);
+                ASSERT_TRUE(e->net.fresh);
+                ASSERT_TRUE(e->net.connected);
+                ASSERT_NOT_NULL(e->net.evidence);
+                ASSERT_TRUE(e->net.tls > 0);
+                ASSERT_TRUE(e->net.last_fresh_check > 0);
+                ASSERT_STREQ(e->net.address, "127.0.0.1");
+                assert_contains(e->message, "(the connection probe ");
+        }
+        ASSERT_OK(sim_control(sim, "GET", "/stats", NULL, &stats));
+        assert_contains(stats, "\"tls_handshakes\": 2,");
+        stats = mfree(stats);
+
         /* The heartbeat on the wire: namespace, metric, value 1, InstanceId dimension. */
         reqs = requests("cloudwatch:PutMetricData");
         ASSERT_EQ(json_object_array_length(reqs), 1u);
@@ -238,6 +259,8 @@ static void test_all_ok_and_warm_round(void)
         o.force_endpoint_check = true;
         harness_round(&h, &o);
         ASSERT_TRUE(get(&h, "endpoint:logs")->net.fresh);
+        ASSERT_NULL(get(&h, "endpoint:logs")->net.evidence);
+        ASSERT_TRUE(get(&h, "endpoint:logs")->net.tls > 0);
         harness_free(&h);
 }
 
@@ -802,6 +825,7 @@ static void test_off_ec2(void)
         assert_class(&h, "imds", RESULT_CLASS_IMDS_UNREACHABLE);
         ASSERT_TRUE(get(&h, "identity")->skipped);
         assert_contains(get(&h, "identity")->aws_message, "region");
+        assert_contains(get(&h, "identity")->message, "was not run (the region is unknown)");
         assert_class(&h, "endpoint:sts", RESULT_CLASS_IMDS_UNREACHABLE);
         harness_free(&h);
 
@@ -811,6 +835,7 @@ static void test_off_ec2(void)
         assert_class(&h, "imds", RESULT_CLASS_IMDS_UNREACHABLE);
         ASSERT_TRUE(get(&h, "identity")->skipped);
         ASSERT_FALSE(get(&h, "identity")->ok);
+        assert_contains(get(&h, "identity")->message, "was not run (no usable credentials)");
         harness_free(&h);
         ASSERT_OK(sim_control(sim, "POST", "/imds/start", "{}", NULL));
 }
@@ -833,6 +858,33 @@ static void test_budget_and_debug(void)
         assert_class(&h, "identity", RESULT_CLASS_TIMEOUT);
         assert_contains(get(&h, "identity")->aws_message, "budget");
         ASSERT_TRUE(h.report.duration < 5 * USEC_PER_SEC);
+        harness_free(&h);
+
+        /* Retries against the budget: every request hangs (timeout 1 s, budget 3.8 s). The
+         * retries stop early enough that each probe ends with its own timeout, not the budget's
+         * cut, and the heartbeat still gets its attempt. (Allowing retries up to one timeout
+         * before the end, identity always made its 3 attempts (3 s: backoffs are < 0.2 s and
+         * < 0.4 s) and the heartbeat, starting after it, was always cut at 3.8 s.) */
+        reset();
+        sim_scenario(sim, "{\"faults\": [{\"action\": \"*\", \"type\": \"hang\"}]}");
+        o = base_options();
+        o.log_groups = NULL;
+        o.timeout = USEC_PER_SEC;
+        o.budget = 3800 * USEC_PER_MSEC;
+        one_round(&o, NULL, &h);
+        assert_class(&h, "identity", RESULT_CLASS_TIMEOUT);
+        assert_class(&h, "metrics:CWAgent", RESULT_CLASS_TIMEOUT);
+        for (size_t i = 0; i < h.report.n_probes; i++) {
+                const ProbeResult *p = &h.report.probes[i];
+
+                if (p->kind != PROBE_KIND_IDENTITY && p->kind != PROBE_KIND_METRICS)
+                        continue;
+                ASSERT_TRUE(p->attempts >= 1);
+                ASSERT_TRUE(p->latency > 0);
+                ASSERT_NULL(strstr(p->message, "budget"));
+        }
+        ASSERT_TRUE(get(&h, "identity")->attempts >= 2);
+        ASSERT_TRUE(h.report.duration <= 3900 * USEC_PER_MSEC);
         harness_free(&h);
 
         /* Debug records: one per AWS call, never a secret. */

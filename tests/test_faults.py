@@ -747,8 +747,10 @@ class FaultMatrix(DaemonCase):
     def test_throttling_storm(self):
         # Throttled on every request for several rounds: at most 3 attempts per probe per
         # round, spaced by full-jitter backoff (never a burst of immediate retries). Rounds start
-        # >= 1 s apart; the attempts of one round lie within 0.8 s of its first.
-        d = self.start(**self.SLOW)
+        # >= 1 s apart; the attempts of one round lie within 0.8 s of its first. (2 s rounds:
+        # a retry must be able to end a timeout before the budget, leaving the heartbeat its
+        # attempt, and in 1 s rounds the third attempt did not always fit.)
+        d = self.start(**dict(self.SLOW, interval='2s'))
         self.settle(rounds=2)
         before = d.footprint()
         wd = d.count('WATCHDOG=1')
@@ -805,6 +807,15 @@ class FaultMatrix(DaemonCase):
         st = self.fault_row('garbage', {IDENTITY: 'bad-response', METRICS: 'bad-response',
                                         LOGS: 'bad-response'})
         self.assertEqual(probes(st)[METRICS]['http_status'], 200)
+
+    def test_wrong_content_type(self):
+        # 200 with an HTML page (Content-Type text/html), as a web filter or captive portal in
+        # the path answers: not AWS's answer, whatever the status says.
+        st = self.fault_row('html', {IDENTITY: 'bad-response', METRICS: 'bad-response',
+                                     LOGS: 'bad-response'})
+        for pid in (IDENTITY, METRICS, LOGS):
+            self.assertEqual(probes(st)[pid]['http_status'], 200)
+            self.assertIn('text/html', probes(st)[pid]['message'])
 
     def test_oversized_response(self):
         # A 10 MB body: refused from its Content-Length (the cap is 1 MiB), not read.

@@ -286,6 +286,13 @@ class AwsHandler(BaseHandler):
         elif t == 'garbage':
             self.rec['status'] = 200
             self.send_full(200, ct, b'\x00\xff<<garbage not XML, not JSON {{\n')
+        elif t == 'html':
+            # What a web filter or captive portal in the path answers: 200, an HTML page.
+            self.rec['status'] = 200
+            self.send_full(200, [('Content-Type', 'text/html; charset=utf-8')],
+                           b'<!DOCTYPE html>\n<html><head><title>Blocked</title></head><body>'
+                           b'<h1>Access to this site is blocked by your network policy</h1>'
+                           b'</body></html>\n')
         elif t == 'truncate':
             self.rec['status'] = 200
             ok = self.success_body()

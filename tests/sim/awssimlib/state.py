@@ -17,7 +17,7 @@ IMDS_MODES = ('ok', 'no-role', 'token-refused', 'token-blackhole', 'creds-error'
 POLICY_TYPES = ('identity-based', 'service-control', 'resource-control', 'permissions-boundary',
                 'session', 'resource-based', 'vpc-endpoint')
 FAULT_TYPES = ('status', 'delay', 'hang', 'close', 'garbage', 'truncate', 'oversize',
-               'expired-token', 'invalid-token', 'drip')
+               'expired-token', 'invalid-token', 'drip', 'html')
 
 DEFAULT_SCENARIO = {
     'account_id': '123456789012',
