@@ -98,35 +98,46 @@ static usec_t phase(usec_t end, usec_t start)
         return end > start ? end - start : 0;
 }
 
-static void on_endpoint(HttpRequest *req, HttpResponse *resp, void *userdata)
+/* Record a fresh check of @run's endpoint, whatever made the connection, and finish @run. */
+static void endpoint_record(ProbeRun *run, ResultClass class, usec_t latency, char **address,
+                            bool connected, const HttpTiming *t, usec_t at)
 {
-        ProbeRun *run = userdata;
         Round *rd = run->round;
         Prober *p = rd->prober;
         ProbeResult *res = run_result(run);
         ProbeNetwork *net = &res->net;
 
-        run->request = NULL;
         run->finished = true;
-        res->class = result_class_from_transport(resp->transport);
-        res->ok = res->class == RESULT_CLASS_OK;
-        res->latency = resp->timing.total;
+        res->class = class;
+        res->ok = class == RESULT_CLASS_OK;
+        res->latency = latency;
         res->attempts = 1;
-        free_and_replace(res->aws_message, resp->error);
-        free_and_replace(net->address, resp->remote_ip);
+        free_and_replace(net->address, *address);
         net->scope = address_scope_of(net->address);
         net->fresh = true;
-        net->connected = resp->connected;
+        net->connected = connected;
         net->via_proxy = rd->via_proxy;
         /* libcurl reports offsets from the start; operators want each phase's own duration. */
-        net->dns = resp->timing.dns;
-        net->connect = resp->timing.connect ? phase(resp->timing.connect, resp->timing.dns) : 0;
-        net->tls = resp->timing.tls ? phase(resp->timing.tls, resp->timing.connect) : 0;
-        net->last_fresh_check = now_usec(CLOCK_REALTIME);
+        net->dns = t->dns;
+        net->connect = t->connect ? phase(t->connect, t->dns) : 0;
+        net->tls = t->tls ? phase(t->tls, t->connect) : 0;
+        net->last_fresh_check = at;
 
-        p->endpoints[run->service].last_fresh_check = net->last_fresh_check;
+        p->endpoints[run->service].last_fresh_check = at;
         p->endpoints[run->service].failed = !res->ok;
-        round_op_done(rd);
+}
+
+static void on_endpoint(HttpRequest *req, HttpResponse *resp, void *userdata)
+{
+        ProbeRun *run = userdata;
+        ProbeResult *res = run_result(run);
+
+        run->request = NULL;
+        free_and_replace(res->aws_message, resp->error);
+        endpoint_record(run, result_class_from_transport(resp->transport), resp->timing.total,
+                        &resp->remote_ip, resp->connected, &resp->timing,
+                        now_usec(CLOCK_REALTIME));
+        round_op_done(run->round);
 }
 
 /*
@@ -137,31 +148,14 @@ static void on_endpoint(HttpRequest *req, HttpResponse *resp, void *userdata)
 void probe_endpoint_from_connection(ProbeRun *run, const ProbeResult *src,
                                     const AwsCallConnection *c)
 {
-        Round *rd = run->round;
-        Prober *p = rd->prober;
         ProbeResult *res = run_result(run);
-        ProbeNetwork *net = &res->net;
+        char *address = c->remote_ip ? strdup(c->remote_ip) : NULL;
 
-        run->finished = true;
-        res->class = RESULT_CLASS_OK;
-        res->ok = true;
-        res->latency = c->timing.tls ?: c->timing.connect;
-        res->attempts = 1;
-        if (!net->host)
-                (void) url_host(rd->endpoints[run->service], &net->host);
-        (void) free_and_strdup(&net->address, c->remote_ip);
-        net->scope = address_scope_of(net->address);
-        net->fresh = true;
-        net->connected = true;
-        net->via_proxy = rd->via_proxy;
-        net->dns = c->timing.dns;
-        net->connect = c->timing.connect ? phase(c->timing.connect, c->timing.dns) : 0;
-        net->tls = c->timing.tls ? phase(c->timing.tls, c->timing.connect) : 0;
-        net->last_fresh_check = c->at;
-        (void) free_and_strdup(&net->evidence, src->id);
-
-        p->endpoints[run->service].last_fresh_check = net->last_fresh_check;
-        p->endpoints[run->service].failed = false;
+        if (!res->net.host)
+                (void) url_host(run->round->endpoints[run->service], &res->net.host);
+        endpoint_record(run, RESULT_CLASS_OK, c->timing.tls ?: c->timing.connect, &address,
+                        /* connected= */ true, &c->timing, c->at);
+        (void) free_and_strdup(&res->net.evidence, src->id);
 }
 
 int probe_endpoint_start(ProbeRun *run)
