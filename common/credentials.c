@@ -38,6 +38,7 @@ static const char *const credential_source_table[_CREDENTIAL_SOURCE_MAX] = {
         [CREDENTIAL_SOURCE_ENVIRONMENT] = "environment",
         [CREDENTIAL_SOURCE_SHARED_FILE] = "shared-file",
         [CREDENTIAL_SOURCE_IMDS] = "imds",
+        [CREDENTIAL_SOURCE_ASSUME_ROLE] = "assume-role",
 };
 
 DEFINE_STRING_TABLE_LOOKUP(credential_source, CredentialSource, _CREDENTIAL_SOURCE_MAX);

@@ -58,6 +58,7 @@ static Round *round_free(Round *rd)
         free(rd->metrics_source);
         free(rd->logs_source);
         free(rd->private_ip);
+        round_roles_free(rd);
         aws_credentials_free(rd->credentials);
         free(rd->credentials_message);
         probe_report_done(&rd->report);
@@ -266,7 +267,7 @@ static void round_start_signed(Round *rd)
         for (size_t i = 0; i < rd->report.n_probes; i++) {
                 ProbeRun *run = &rd->runs[i];
 
-                if (run->started || run->heartbeat)
+                if (run->started || run->heartbeat || run->finished || round_role_block(run))
                         continue;
                 if (run_is(run, PROBE_KIND_IDENTITY))
                         (void) run_start(run, probe_identity_start);
@@ -282,7 +283,7 @@ static void round_start_heartbeat(Round *rd)
         for (size_t i = 0; i < rd->report.n_probes; i++) {
                 ProbeRun *run = &rd->runs[i];
 
-                if (run->heartbeat && !run->started && !run->finished)
+                if (run->heartbeat && !run->started && !run->finished && !round_role_block(run))
                         (void) run_start(run, probe_metrics_start);
         }
 }
@@ -335,7 +336,7 @@ static void round_advance(Round *rd)
 {
         switch (rd->stage) {
         case ROUND_STAGE_BOOT:
-                if (!rd->imds_done || !rd->credentials_settled)
+                if (!rd->imds_done || !rd->credentials_settled || round_roles_start(rd) > 0)
                         return;
                 round_judge_imds(rd);
                 round_start_signed(rd);
@@ -587,6 +588,7 @@ static int on_deadline(sd_event_source *s, usec_t usec, void *userdata)
         }
         rd->refresh = credentials_refresh_cancel(rd->refresh);
         rd->asg_op = imds_operation_cancel(rd->asg_op);
+        round_roles_cancel(rd);
         rd->n_pending = 0;
         round_finish(rd);
         return 0;
@@ -710,7 +712,8 @@ static int round_new(Prober *p, const RoundOptions *o, Round **ret)
                 return -ENOMEM;
         rd->region_configured = !!o->region;
         for (ProbeService s = 0; s < _PROBE_SERVICE_MAX; s++)
-                if (strdup_opt(&rd->endpoints[s], o->endpoints[s]) < 0)
+                if (strdup_opt(&rd->endpoints[s], o->endpoints[s]) < 0 ||
+                    strdup_opt(&rd->role_arns[s], o->role_arns[s]) < 0)
                         return -ENOMEM;
 
         hb = o->heartbeat_namespace ?: (o->namespaces && o->namespaces[0] ? o->namespaces[0] :
@@ -838,6 +841,7 @@ Prober *prober_free(Prober *p)
         if (!p)
                 return NULL;
         round_free(p->round);
+        role_sessions_free(p->role_sessions);
         free(p->asg);
         sd_event_unref(p->event);
         return mfree(p);

@@ -53,7 +53,8 @@ static void test_source_strings(void)
         ASSERT_NULL(credential_source_to_string(_CREDENTIAL_SOURCE_INVALID));
         for (int i = 0; i < _CREDENTIAL_SOURCE_MAX; i++)
                 ASSERT_EQ(credential_source_from_string(credential_source_to_string(i)), i);
-        ASSERT_EQ(credential_source_from_string("assume-role"), _CREDENTIAL_SOURCE_INVALID);
+        ASSERT_STREQ(credential_source_to_string(CREDENTIAL_SOURCE_ASSUME_ROLE), "assume-role");
+        ASSERT_EQ(credential_source_from_string("assumed-role"), _CREDENTIAL_SOURCE_INVALID);
         ASSERT_EQ(credential_source_from_string(NULL), _CREDENTIAL_SOURCE_INVALID);
 }
 
