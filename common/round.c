@@ -235,7 +235,22 @@ static void round_skip_remaining(Round *rd, ProbeKind kind, ResultClass class, c
 static void round_judge_imds(Round *rd)
 {
         ProbeResult *res = probe_report_find(&rd->report, "imds");
+        const AwsCredentials *c = NULL;
 
+        /* IMDS answers, but said at a credentials refresh that the role is gone or unusable
+         * while instance-profile credentials were in use: the imds probe fails with that, both
+         * while the old credentials are still used (AWS honours them until they expire) and
+         * after they expired (then the signed probes carry it too). */
+        if (res && res->ok && credentials_provider_get(rd->prober->credentials, &c) >= 0 &&
+            c->source == CREDENTIAL_SOURCE_IMDS &&
+            (rd->credentials_class == RESULT_CLASS_IMDS_NO_ROLE ||
+             rd->credentials_class == RESULT_CLASS_IMDS_CREDENTIALS_ERROR)) {
+                res->ok = false;
+                res->class = rd->credentials_class;
+                res->http_status = 0;
+                (void) free_and_strdup(&res->aws_message, rd->credentials_message);
+                return;
+        }
         if (!res || res->ok || res->class != RESULT_CLASS_IMDS_UNREACHABLE)
                 return;
         if (!rd->region_configured || !rd->credentials ||
@@ -505,13 +520,23 @@ static void credentials_settle(Round *rd, const CredentialsResult *result)
                              "(chmod 600)", strna(c->source_detail)) < 0)
                         id->credential_warning = NULL;
         }
-        if (rd->credentials)
+        if (rd->credentials) {
+                if (st.class == RESULT_CLASS_IMDS_NO_ROLE ||
+                    st.class == RESULT_CLASS_IMDS_CREDENTIALS_ERROR) {
+                        rd->credentials_class = st.class;
+                        (void) free_and_strdup(&rd->credentials_message, st.message);
+                }
                 return;
+        }
 
         if (r == CREDENTIALS_EXPIRED) {
                 char when[ISO8601_MAX];
 
-                rd->credentials_class = RESULT_CLASS_CREDENTIALS_EXPIRED;
+                /* Expired because IMDS said the role is gone: that is the cause to report. */
+                rd->credentials_class = st.class == RESULT_CLASS_IMDS_NO_ROLE ||
+                                                        st.class == RESULT_CLASS_IMDS_CREDENTIALS_ERROR ?
+                                                st.class :
+                                                RESULT_CLASS_CREDENTIALS_EXPIRED;
                 free(rd->credentials_message);
                 if (asprintf(&rd->credentials_message,
                              "the credentials from %s expired at %s and could not be refreshed%s%s",

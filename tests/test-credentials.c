@@ -806,6 +806,91 @@ static void test_expiry_while_imds_down(void)
         ctx_done(&ctx);
 }
 
+/*
+ * The role detached (404) or its credentials document failing (Code not Success) while running:
+ * IMDS's verdict is the class as soon as a refresh sees it, while the old credentials are still
+ * handed out until they expire; after that the class stays IMDS's (not credentials-expired);
+ * and a good document brings everything back.
+ */
+static void role_gone_mid_run(const char *fault, ResultClass want, const char *words)
+{
+        _cleanup_free_ char *first = NULL;
+        const AwsCredentials *c;
+        CredentialsStatus st;
+        usec_t expiration;
+        bool saw_verdict = false;
+        int r;
+        Ctx ctx;
+
+        sim_reset(sim);
+        sim_scenario(sim, "{\"imds\": {\"creds_ttl\": 4}}");
+        ctx_new(&ctx, &(CredentialsOptions) { .file = "/nonexistent",
+                                              .retry_initial = 200 * USEC_PER_MSEC,
+                                              .retry_max = 400 * USEC_PER_MSEC });
+        refresh(&ctx);
+        ASSERT_EQ(credentials_provider_get(ctx.p, &c), 0);
+        first = strdup(c->access_key_id);
+        expiration = c->expiration;
+        sim_scenario(sim, fault);
+
+        while (now_usec(CLOCK_REALTIME) + 100 * USEC_PER_MSEC < expiration) {
+                ASSERT_OK(sd_event_run(event, 50 * USEC_PER_MSEC));
+                r = credentials_provider_get(ctx.p, &c);
+                if (now_usec(CLOCK_REALTIME) >= expiration)
+                        break;
+                ASSERT_EQ(r, 0);
+                ASSERT_STREQ(c->access_key_id, first);
+                credentials_provider_get_status(ctx.p, &st);
+                if (st.n_failures == 0) {
+                        ASSERT_EQ(st.class, RESULT_CLASS_OK);
+                        continue;
+                }
+                /* The first failed refresh already says so. */
+                ASSERT_EQ(st.class, want);
+                ASSERT_EQ(st.last_error_class, want);
+                ASSERT_TRUE(strstr(st.message, words));
+                ASSERT_TRUE(strstr(st.message, "still valid and used until they expire"));
+                ASSERT_TRUE(st.have_credentials);
+                saw_verdict = true;
+        }
+        ASSERT_TRUE(saw_verdict);
+
+        run_for(600 * USEC_PER_MSEC);
+        ASSERT_EQ(credentials_provider_get(ctx.p, &c), CREDENTIALS_EXPIRED);
+        credentials_provider_get_status(ctx.p, &st);
+        ASSERT_EQ(st.class, want);
+        ASSERT_TRUE(strstr(st.message, "expired at"));
+        ASSERT_TRUE(strstr(st.message, words));
+        assert_no_secrets(&ctx, NULL, "IQoJb3JpZ2lu");
+
+        sim_scenario(sim, "{\"imds\": {\"mode\": \"ok\", \"creds_code\": \"Success\"}}");
+        {
+                usec_t deadline = now_usec(CLOCK_MONOTONIC) + 5 * USEC_PER_SEC;
+
+                while (credentials_provider_get(ctx.p, &c) != 0) {
+                        ASSERT_TRUE(now_usec(CLOCK_MONOTONIC) < deadline);
+                        ASSERT_OK(sd_event_run(event, 50 * USEC_PER_MSEC));
+                }
+        }
+        credentials_provider_get_status(ctx.p, &st);
+        ASSERT_EQ(st.class, RESULT_CLASS_OK);
+        ASSERT_NULL(st.message);
+        ctx_done(&ctx);
+}
+
+static void test_role_detached_mid_run(void)
+{
+        role_gone_mid_run("{\"imds\": {\"mode\": \"no-role\"}}", RESULT_CLASS_IMDS_NO_ROLE,
+                          "No IAM role is attached");
+}
+
+static void test_credentials_code_error_mid_run(void)
+{
+        role_gone_mid_run("{\"imds\": {\"mode\": \"creds-error\", \"creds_code\": "
+                          "\"AssumeRoleUnauthorizedAccess\"}}",
+                          RESULT_CLASS_IMDS_CREDENTIALS_ERROR, "AssumeRoleUnauthorizedAccess");
+}
+
 static void on_refresh_free(CredentialsProvider *p, const CredentialsResult *result, void *userdata)
 {
         Ctx *ctx = userdata;
@@ -906,6 +991,8 @@ int main(void)
         TEST(test_refresh_on_timer);
         TEST(test_rotate);
         TEST(test_expiry_while_imds_down);
+        TEST(test_role_detached_mid_run);
+        TEST(test_credentials_code_error_mid_run);
         TEST(test_callbacks);
 
         sim_free(sim);

@@ -870,6 +870,40 @@ static void test_log_stream_template(void)
         ASSERT_ERROR(round_expand_log_stream("", "i-1", "web1", NULL, &c), EINVAL);
 }
 
+/* The role detached while running: the imds probe says so at the next credentials refresh, the
+ * signed probes keep working with the old credentials until they expire, then carry the cause. */
+static void test_role_detached_mid_run(void)
+{
+        RoundOptions o = base_options();
+        const ProbeResult *r;
+        Harness h;
+
+        reset();
+        sim_scenario(sim, "{\"imds\": {\"creds_ttl\": 4}}");
+        o.region = "us-east-1";
+        one_round(&o, NULL, &h);
+        assert_class(&h, "imds", RESULT_CLASS_OK);
+        sim_scenario(sim, "{\"imds\": {\"mode\": \"no-role\"}}");
+        /* The provider refreshes at half the lifetime (2 s). */
+        for (unsigned i = 0; i < 250; i++)
+                ASSERT_OK(sd_event_run(event, 10 * USEC_PER_MSEC));
+        harness_round(&h, &o);
+        assert_class(&h, "imds", RESULT_CLASS_IMDS_NO_ROLE);
+        assert_contains(get(&h, "imds")->aws_message, "still valid and used");
+        assert_class(&h, "identity", RESULT_CLASS_OK);
+        assert_class(&h, "metrics:CWAgent", RESULT_CLASS_OK);
+        ASSERT_EQ(h.report.heartbeat_value, 0);
+        /* Expired: the signed probes are skipped with the cause, not credentials-expired. */
+        for (unsigned i = 0; i < 250; i++)
+                ASSERT_OK(sd_event_run(event, 10 * USEC_PER_MSEC));
+        harness_round(&h, &o);
+        assert_class(&h, "identity", RESULT_CLASS_IMDS_NO_ROLE);
+        r = get(&h, "identity");
+        ASSERT_TRUE(r->skipped);
+        assert_contains(r->remedy, "role");
+        harness_free(&h);
+}
+
 /* ---- AssumeRole ----------------------------------------------------------------------------- */
 
 #define ROLE_ARN(name) "arn:aws:iam::123456789012:role/" name
@@ -1092,6 +1126,7 @@ int main(void)
         TEST(test_imds_failures);
         TEST(test_off_ec2);
         TEST(test_budget_and_debug);
+        TEST(test_role_detached_mid_run);
         TEST(test_assume_role_per_section);
         TEST(test_assume_role_failures);
         TEST(test_assume_role_refresh);
