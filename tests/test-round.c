@@ -1009,6 +1009,7 @@ static void test_assume_role_failures(void)
         ASSERT_EQ(r->http_status, 403);
         ASSERT_NOT_NULL(r->request_id);
         ASSERT_STREQ(r->role_arn, ROLE_ARN("cw-metrics"));
+        fprintf(stderr, "   %s\n   %s\n", r->message, r->remedy);
         assert_contains(r->message, "sts:AssumeRole");
         assert_contains(r->remedy, "trust policy");
         assert_contains(r->remedy, "sts:AssumeRole");
