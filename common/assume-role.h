@@ -15,7 +15,13 @@
  * RoleSessionName, for which the SDK uses the current time in nanoseconds.
  */
 #define ASSUME_ROLE_DURATION_SEC 900U
-/* A session is renewed once it has less than min(this, half its lifetime) left. */
+/*
+ * A session is renewed before use once it has less than min(this, half its lifetime) left. The
+ * agent's provider has no ExpiryWindow (aws-sdk-go v1 default 0: renewed only once expired,
+ * when the next call needs credentials); renewing 5 minutes early keeps a round from signing
+ * with a session that expires while it runs, and matches the window IMDS gives its own
+ * credentials ("at least five minutes before the expiration of the old").
+ */
 #define ASSUME_ROLE_REFRESH_MARGIN (5 * USEC_PER_MINUTE)
 /* At most this many distinct sessions are cached (one per role and base credential source). */
 #define ASSUME_ROLE_CACHE_MAX 16U
