@@ -518,6 +518,105 @@ int sts_parse_caller_identity(const char *xml, size_t size, StsCallerIdentity *r
         return 0;
 }
 
+void sts_assumed_role_done(StsAssumedRole *r)
+{
+        if (!r)
+                return;
+        free(r->access_key_id);
+        erase_and_free(r->secret_access_key);
+        erase_and_free(r->session_token);
+        free(r->arn);
+        free(r->assumed_role_id);
+        free(r->request_id);
+        *r = (StsAssumedRole) {};
+}
+
+enum {
+        AR_KEY_ID,
+        AR_SECRET,
+        AR_TOKEN,
+        AR_EXPIRATION,
+        AR_ARN,
+        AR_ROLE_ID,
+        AR_REQUEST_ID,
+        _AR_MAX,
+};
+
+static void assume_role_values_free(char *(*v)[_AR_MAX])
+{
+        for (size_t i = 0; i < _AR_MAX; i++)
+                erase_and_free((*v)[i]);
+}
+
+/* Printable ASCII without spaces: what a key, a token or an ARN may be made of. */
+static bool is_token_text(const char *s)
+{
+        if (isempty(s))
+                return false;
+        for (; *s; s++)
+                if (*s <= ' ' || *s >= 0x7f)
+                        return false;
+        return true;
+}
+
+static bool is_access_key_id(const char *s)
+{
+        size_t n = strlen(s);
+
+        if (n < 16 || n > 128)
+                return false;
+        for (; *s; s++)
+                if (!((*s >= 'A' && *s <= 'Z') || (*s >= '0' && *s <= '9')))
+                        return false;
+        return true;
+}
+
+int sts_parse_assume_role(const char *xml, size_t size, StsAssumedRole *ret)
+{
+#define AR_RESULT "/AssumeRoleResponse/AssumeRoleResult"
+        static const XmlPath paths[] = {
+                { AR_RESULT "/Credentials/AccessKeyId", AR_KEY_ID },
+                { AR_RESULT "/Credentials/SecretAccessKey", AR_SECRET },
+                { AR_RESULT "/Credentials/SessionToken", AR_TOKEN },
+                { AR_RESULT "/Credentials/Expiration", AR_EXPIRATION },
+                { AR_RESULT "/AssumedRoleUser/Arn", AR_ARN },
+                { AR_RESULT "/AssumedRoleUser/AssumedRoleId", AR_ROLE_ID },
+                { "/AssumeRoleResponse/ResponseMetadata/RequestId", AR_REQUEST_ID },
+        };
+#undef AR_RESULT
+        _cleanup_(assume_role_values_free) char *v[_AR_MAX] = {};
+        usec_t expiration;
+        int r;
+
+        r = xml_extract(xml, size, paths, ELEMENTSOF(paths), v, _AR_MAX);
+        if (r < 0)
+                return r;
+        for (size_t i = 0; i < _AR_MAX; i++)
+                strip(v[i]);
+
+        /* Everything but the secrets ends up in the journal and the status file. */
+        if (!v[AR_KEY_ID] || !is_access_key_id(v[AR_KEY_ID]) || !is_token_text(v[AR_SECRET]) ||
+            !is_token_text(v[AR_TOKEN]) || !is_token_text(v[AR_ARN]) ||
+            strncmp(v[AR_ARN], "arn:", 4) != 0 || !v[AR_EXPIRATION] ||
+            iso8601_parse(v[AR_EXPIRATION], &expiration) < 0 || expiration == 0)
+                return -EBADMSG;
+        if (v[AR_ROLE_ID] && !is_token_text(v[AR_ROLE_ID]))
+                return -EBADMSG;
+        if (v[AR_REQUEST_ID] && !is_token_text(v[AR_REQUEST_ID]))
+                v[AR_REQUEST_ID] = mfree(v[AR_REQUEST_ID]);
+
+        *ret = (StsAssumedRole) {
+                .access_key_id = TAKE_PTR(v[AR_KEY_ID]),
+                .secret_access_key = TAKE_PTR(v[AR_SECRET]),
+                .session_token = TAKE_PTR(v[AR_TOKEN]),
+                .expiration = expiration,
+                .arn = TAKE_PTR(v[AR_ARN]),
+                .assumed_role_id = TAKE_PTR(v[AR_ROLE_ID]),
+                .request_id = TAKE_PTR(v[AR_REQUEST_ID]),
+        };
+        return 0;
+}
+
 int cloudwatch_check_put_metric_data(const char *xml, size_t size)
 {
         static const XmlPath paths[] = { { "/PutMetricDataResponse", 0 } };

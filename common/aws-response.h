@@ -135,6 +135,39 @@ void sts_caller_identity_done(StsCallerIdentity *id);
  */
 int sts_parse_caller_identity(const char *xml, size_t size, StsCallerIdentity *ret);
 
+/* The answer of STS AssumeRole: a temporary session of the role. secret_access_key and
+ * session_token are secrets, wiped by sts_assumed_role_done(). */
+typedef struct StsAssumedRole {
+        char *access_key_id;      /* "ASIA..." */
+        char *secret_access_key;
+        char *session_token;
+        uint64_t expiration;      /* realtime µs (usec_t) */
+        char *arn;                /* AssumedRoleUser/Arn: "arn:aws:sts::ACCOUNT:assumed-role/R/S" */
+        char *assumed_role_id;    /* AssumedRoleUser/AssumedRoleId: "AROA...:S"; NULL if absent */
+        char *request_id;         /* ResponseMetadata/RequestId, NULL if absent */
+} StsAssumedRole;
+
+/**
+ * sts_assumed_role_done() - wipe the secret and the token, free the strings, reset (idempotent).
+ * @r: the session, may be NULL.
+ */
+void sts_assumed_role_done(StsAssumedRole *r);
+
+/**
+ * sts_parse_assume_role() - parse an AssumeRole success body (query protocol XML).
+ * @xml: the body; need not be NUL-terminated.
+ * @size: its length.
+ * @ret: the session; untouched on failure.
+ *
+ * AssumeRoleResponse/AssumeRoleResult/Credentials must hold AccessKeyId (16-128 of [A-Z0-9]),
+ * SecretAccessKey and SessionToken (printable, no spaces) and Expiration (ISO 8601, UTC);
+ * AssumedRoleUser/Arn must start "arn:". AssumedRoleId and RequestId are optional. Nothing of
+ * the body is kept on failure, and no secret ever appears in an error.
+ *
+ * Return: 0; -EBADMSG if the body is malformed, of another shape or incomplete; -EFBIG; -ENOMEM.
+ */
+int sts_parse_assume_role(const char *xml, size_t size, StsAssumedRole *ret);
+
 /**
  * cloudwatch_check_put_metric_data() - check a PutMetricData success body (query protocol XML).
  * @xml: the body; need not be NUL-terminated.

@@ -38,6 +38,7 @@ static const char *const credential_source_table[_CREDENTIAL_SOURCE_MAX] = {
         [CREDENTIAL_SOURCE_ENVIRONMENT] = "environment",
         [CREDENTIAL_SOURCE_SHARED_FILE] = "shared-file",
         [CREDENTIAL_SOURCE_IMDS] = "imds",
+        [CREDENTIAL_SOURCE_ASSUME_ROLE] = "assume-role",
 };
 
 DEFINE_STRING_TABLE_LOOKUP(credential_source, CredentialSource, _CREDENTIAL_SOURCE_MAX);
@@ -151,6 +152,7 @@ struct CredentialsProvider {
 
         ResultClass class;               /* the status class */
         char *message;
+        bool expiry_described;           /* @message says the current credentials expired */
         ResultClass last_error_class;
         char *last_error_message;
         unsigned n_failures;
@@ -293,10 +295,31 @@ static void provider_set_class(CredentialsProvider *p, ResultClass class)
         p->class = class;
 }
 
+/*
+ * IMDS answered, and the answer is that the role is gone (404 on security-credentials/) or
+ * cannot be used (a credentials document whose Code is not Success): unlike IMDS being down,
+ * that will not heal by itself, so it is the provider's class at once, even while the old
+ * instance-profile credentials (which AWS keeps honouring until they expire) are still used.
+ */
+static bool class_is_imds_verdict(ResultClass c)
+{
+        return c == RESULT_CLASS_IMDS_NO_ROLE || c == RESULT_CLASS_IMDS_CREDENTIALS_ERROR;
+}
+
+/* The class once the current credentials have expired: what IMDS said, else expired. */
+static ResultClass provider_expired_class(const CredentialsProvider *p)
+{
+        return p->current && p->current->source == CREDENTIAL_SOURCE_IMDS &&
+                               class_is_imds_verdict(p->last_error_class) ?
+                       p->last_error_class :
+                       RESULT_CLASS_CREDENTIALS_EXPIRED;
+}
+
 static void provider_describe_expiry(CredentialsProvider *p, const char *why)
 {
         char buf[ISO8601_MAX];
 
+        p->expiry_described = true;
         credentials_set_message(&p->message, "credentials from %s expired at %s%s%s",
                                 strna(p->current->source_detail),
                                 iso8601_format(p->current->expiration, buf), why ? "; " : "",
@@ -312,7 +335,7 @@ static int provider_on_expiry_timer(sd_event_source *s, uint64_t usec, void *use
         if (!p->current || !aws_credentials_expired(p->current, now_usec(CLOCK_REALTIME)))
                 return 0;
         provider_describe_expiry(p, p->last_error_message);
-        provider_set_class(p, RESULT_CLASS_CREDENTIALS_EXPIRED);
+        provider_set_class(p, provider_expired_class(p));
         provider_arm_dispatch(p);
         return 0;
 }
@@ -370,6 +393,7 @@ static void provider_complete(CredentialsProvider *p, AwsCredentials *creds, Cre
         bool failed = !creds;
 
         p->refreshing = false;
+        p->expiry_described = false;
         if (creds) {
                 if (!credentials_same(p->current, creds)) {
                         aws_credentials_free(p->current);
@@ -400,7 +424,19 @@ static void provider_complete(CredentialsProvider *p, AwsCredentials *creds, Cre
                         provider_set_class(p, res->class);
                 } else if (aws_credentials_expired(p->current, now)) {
                         provider_describe_expiry(p, res->message);
-                        provider_set_class(p, RESULT_CLASS_CREDENTIALS_EXPIRED);
+                        provider_set_class(p, provider_expired_class(p));
+                } else if (p->current->source == CREDENTIAL_SOURCE_IMDS &&
+                           class_is_imds_verdict(res->class)) {
+                        char buf[ISO8601_MAX];
+
+                        /* Said now, not at expiry; the old credentials stay in use meanwhile. */
+                        credentials_set_message(
+                                &p->message,
+                                "%s; the credentials from %s are still valid and used until they "
+                                "expire at %s", strempty(res->message),
+                                strna(p->current->source_detail),
+                                iso8601_format(p->current->expiration, buf));
+                        provider_set_class(p, res->class);
                 } else {
                         char buf[ISO8601_MAX];
 
@@ -623,9 +659,9 @@ void credentials_provider_get_status(CredentialsProvider *p, CredentialsStatus *
                                                              now_usec(CLOCK_REALTIME));
 
         /* The expiry timer may not have run yet: the clock decides. */
-        if (expired && p->class != RESULT_CLASS_CREDENTIALS_EXPIRED) {
+        if (expired && (p->class != provider_expired_class(p) || !p->expiry_described)) {
                 provider_describe_expiry(p, p->last_error_message);
-                provider_set_class(p, RESULT_CLASS_CREDENTIALS_EXPIRED);
+                provider_set_class(p, provider_expired_class(p));
                 provider_arm_dispatch(p);
         }
 

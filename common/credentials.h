@@ -20,7 +20,9 @@ typedef enum CredentialSource {
         CREDENTIAL_SOURCE_ENVIRONMENT,  /* "environment" */
         CREDENTIAL_SOURCE_SHARED_FILE,  /* "shared-file" */
         CREDENTIAL_SOURCE_IMDS,         /* "imds" */
-        /* append new sources here ("assume-role" comes next) */
+        CREDENTIAL_SOURCE_ASSUME_ROLE,  /* "assume-role": an STS AssumeRole session signed with
+                                         * one of the above (never produced by the chain) */
+        /* append new sources here */
         _CREDENTIAL_SOURCE_MAX,
         _CREDENTIAL_SOURCE_INVALID = -EINVAL,
 } CredentialSource;

@@ -193,11 +193,50 @@ static void layer_where(Explain *e, FILE *f, bool allow)
         }
 }
 
+/*
+ * sts:AssumeRole of the role the agent is configured with. STS gives the same AccessDenied,
+ * without a policy layer, when the caller lacks the permission, when the role's trust policy
+ * does not name the caller, and when the role does not exist: name all of them.
+ */
+static void assume_role_remedy(Explain *e)
+{
+        const AccessDenied *d = &e->r->denied;
+        const char *role = d->resource ?: e->r->role_arn;
+        const char *name = role && strrchr(role, '/') ? strrchr(role, '/') + 1 : "<role>";
+        FILE *f = e->rem;
+
+        fprintf(f, "The agent (and cwguard like it) assumes %s with the base credentials of ",
+                role ?: "the configured role");
+        explain_who(e, f);
+        fputs(", and both sides must allow it: add an Allow for `sts:AssumeRole` on ", f);
+        fprintf(f, "`%s` to an identity-based policy attached to ", role ?: "<role-arn>");
+        explain_who(e, f);
+        fputs(" (`cwguardctl policy` prints it), and check the trust policy of the target role "
+              "names ", f);
+        if (e->account && e->role && streq_ptr(e->role_kind, "role"))
+                fprintf(f, "`arn:aws:iam::%s:role/%s`", e->account, e->role);
+        else
+                explain_who(e, f);
+        fprintf(f, " as a principal allowed to call sts:AssumeRole (`aws iam get-role "
+                   "--role-name %s` shows it, `aws iam update-assume-role-policy --role-name %s "
+                   "--policy-document file://trust.json` changes it). AWS answers with the same "
+                   "message for either, and when the role does not exist.",
+                name, name);
+}
+
 static int access_denied_remedy(Explain *e)
 {
         const AccessDenied *d = &e->r->denied;
         FILE *f = e->rem;
         int r;
+
+        if (streq_ptr(d->action, "sts:AssumeRole") && streq_ptr(e->r->operation, "AssumeRole") &&
+            (d->policy_type <= POLICY_TYPE_UNKNOWN || d->policy_type >= _POLICY_TYPE_MAX ||
+             d->policy_type == POLICY_TYPE_ROLE_TRUST ||
+             (d->policy_type == POLICY_TYPE_IDENTITY_BASED && d->deny != DENY_KIND_EXPLICIT))) {
+                assume_role_remedy(e);
+                return 0;
+        }
 
         if (e->r->kind == PROBE_KIND_IDENTITY &&
             (d->policy_type == POLICY_TYPE_UNKNOWN ||

@@ -21,6 +21,9 @@
 
 const char *diagnosis_service_of(const ProbeResult *r)
 {
+        /* A signed probe whose role could not be assumed: its decisive call went to STS. */
+        if (r->kind != PROBE_KIND_ENDPOINT && streq_ptr(r->operation, "AssumeRole"))
+                return "sts";
         switch (r->kind) {
         case PROBE_KIND_IDENTITY:
                 return "sts";
@@ -332,6 +335,11 @@ static void explain_subject(Explain *e)
 {
         ProbeResult *r = e->r;
 
+        if (streq_ptr(r->operation, "AssumeRole") && r->role_arn) {
+                /* The probe never ran: the role it runs as could not be assumed. */
+                fprintf(e->msg, "AssumeRole of %s (needed by %s)", r->role_arn, strna(r->id));
+                return;
+        }
         switch (r->kind) {
         case PROBE_KIND_IMDS:
                 fputs("IMDS", e->msg);
@@ -638,6 +646,9 @@ static int refine_principal(const ProbeReport *report, const DiagnosisContext *c
 
         if ((r->kind != PROBE_KIND_METRICS && r->kind != PROBE_KIND_LOGS) || r->skipped ||
             (r->class != RESULT_CLASS_ACCESS_DENIED && r->class != RESULT_CLASS_KMS_DENIED))
+                return 0;
+        /* Only when the identity probe ran as the same principal (the same role, or none). */
+        if (streq_ptr(r->operation, "AssumeRole") || !streq_ptr(r->role_arn, report->identity.role_arn))
                 return 0;
         if (!id || !id->ok || isempty(ctx->principal_arn) ||
             (r->message && strstr(r->message, ctx->principal_arn)))

@@ -15,6 +15,7 @@
 
 #include <json-c/json.h>
 
+#include "common/assume-role.h"
 #include "common/json-util.h"
 #include "common/policy.h"
 #include "common/util.h"
@@ -272,9 +273,150 @@ static int logs_statements(const PolicyOptions *o, json_object *statements)
         return statement_add(statements, "CreateLogGroup", group_actions, res, NULL);
 }
 
+/* {"Version", "Statement": [...]}: sts:AssumeRole on @assume (if any), then the metrics and logs
+ * statements when @metrics / @logs. NULL in *@ret when there is nothing to allow. */
+static int policy_document(const PolicyOptions *o, bool metrics, bool logs, char **assume,
+                           json_object **ret)
+{
+        static const char *const assume_actions[] = { "sts:AssumeRole", NULL };
+        _cleanup_json_ json_object *doc = NULL, *statements = NULL;
+        int r;
+
+        statements = json_object_new_array();
+        if (!statements)
+                return -ENOMEM;
+        if (strv_length(assume) > 0) {
+                json_object *res = NULL;
+
+                r = json_string_set(assume, &res);
+                if (r < 0)
+                        return r;
+                r = statement_add(statements, "AssumeRole", assume_actions, res, NULL);
+                if (r < 0)
+                        return r;
+        }
+        if (metrics && strv_length(o->namespaces) > 0) {
+                r = metrics_statement(o, statements);
+                if (r < 0)
+                        return r;
+        }
+        if (logs && strv_length(o->log_groups) > 0) {
+                r = logs_statements(o, statements);
+                if (r < 0)
+                        return r;
+        }
+        if (json_object_array_length(statements) == 0) {
+                *ret = NULL;
+                return 0;
+        }
+        doc = json_object_new_object();
+        if (!doc)
+                return -ENOMEM;
+        r = json_add(doc, "Version", json_object_new_string(POLICY_VERSION));
+        if (r < 0)
+                return r;
+        r = json_add(doc, "Statement", TAKE_PTR(statements));
+        if (r < 0)
+                return r;
+        *ret = TAKE_PTR(doc);
+        return 0;
+}
+
+/* The trust policy of a role the probes assume: the base principal may call sts:AssumeRole. */
+static int trust_document(const PolicyOptions *o, json_object **ret)
+{
+        _cleanup_json_ json_object *doc = json_object_new_object(),
+                                   *statements = json_object_new_array(),
+                                   *st = json_object_new_object(),
+                                   *principal = json_object_new_object();
+        _cleanup_free_ char *base = NULL;
+        int r;
+
+        if (!doc || !statements || !st || !principal)
+                return -ENOMEM;
+        if (asprintf(&base, "arn:%s:iam::%s:role/BASE_ROLE_NAME", aws_partition_of_region(o->region),
+                     o->account_id && !streq(o->account_id, "*") ? o->account_id : "ACCOUNT_ID") < 0)
+                return -ENOMEM;
+        r = json_add(st, "Sid", json_object_new_string("TrustCwguardBase"));
+        if (r >= 0)
+                r = json_add(st, "Effect", json_object_new_string("Allow"));
+        if (r >= 0)
+                r = json_add(principal, "AWS", json_object_new_string(base));
+        if (r >= 0)
+                r = json_add(st, "Principal", TAKE_PTR(principal));
+        if (r >= 0)
+                r = json_add(st, "Action", json_object_new_string("sts:AssumeRole"));
+        if (r < 0)
+                return r;
+        if (json_object_array_add(statements, st) < 0)
+                return -ENOMEM;
+        TAKE_PTR(st);
+        r = json_add(doc, "Version", json_object_new_string(POLICY_VERSION));
+        if (r >= 0)
+                r = json_add(doc, "Statement", TAKE_PTR(statements));
+        if (r < 0)
+                return r;
+        *ret = TAKE_PTR(doc);
+        return 0;
+}
+
+static int roles_document(const PolicyOptions *o, json_object **ret)
+{
+        const char *roles[] = { o->metrics_role_arn, o->logs_role_arn, o->identity_role_arn };
+        _cleanup_json_ json_object *top = json_object_new_object(), *base = json_object_new_object(),
+                                   *by_role = json_object_new_object(), *doc = NULL;
+        _cleanup_strv_free_ char **assume = NULL;
+        int r;
+
+        if (!top || !base || !by_role)
+                return -ENOMEM;
+        for (size_t i = 0; i < ELEMENTSOF(roles); i++)
+                if (roles[i] && !strv_contains(assume, roles[i]) && strv_extend(&assume, roles[i]) < 0)
+                        return -ENOMEM;
+
+        /* The base principal: assume the roles, and whatever runs without one. */
+        r = policy_document(o, !o->metrics_role_arn, !o->logs_role_arn, assume, &doc);
+        if (r < 0)
+                return r;
+        r = json_add(base, "Policy", TAKE_PTR(doc));
+        if (r < 0)
+                return r;
+
+        STRV_FOREACH(arn, assume) {
+                _cleanup_json_ json_object *entry = json_object_new_object(), *trust = NULL;
+
+                if (!entry)
+                        return -ENOMEM;
+                r = policy_document(o, streq_ptr(o->metrics_role_arn, *arn),
+                                    streq_ptr(o->logs_role_arn, *arn), NULL, &doc);
+                if (r < 0)
+                        return r;
+                /* null: a role that only serves the identity probe needs no permission. */
+                if (doc ? json_add(entry, "Policy", TAKE_PTR(doc)) < 0 :
+                          json_object_object_add(entry, "Policy", NULL) < 0)
+                        return -ENOMEM;
+                r = trust_document(o, &trust);
+                if (r < 0)
+                        return r;
+                r = json_add(entry, "TrustPolicy", TAKE_PTR(trust));
+                if (r < 0)
+                        return r;
+                r = json_add(by_role, *arn, TAKE_PTR(entry));
+                if (r < 0)
+                        return r;
+        }
+        r = json_add(top, "BaseCredentials", TAKE_PTR(base));
+        if (r >= 0)
+                r = json_add(top, "Roles", TAKE_PTR(by_role));
+        if (r < 0)
+                return r;
+        *ret = TAKE_PTR(top);
+        return 0;
+}
+
 int policy_format(const PolicyOptions *o, char **ret)
 {
-        _cleanup_json_ json_object *doc = NULL, *statements = NULL;
+        _cleanup_json_ json_object *doc = NULL;
         const char *text;
         char *s;
         int r;
@@ -289,27 +431,17 @@ int policy_format(const PolicyOptions *o, char **ret)
         STRV_FOREACH(g, o->log_groups)
                 if (!policy_log_group_is_valid(*g))
                         return -EINVAL;
+        if ((o->metrics_role_arn && !role_arn_is_valid(o->metrics_role_arn)) ||
+            (o->logs_role_arn && !role_arn_is_valid(o->logs_role_arn)) ||
+            (o->identity_role_arn && !role_arn_is_valid(o->identity_role_arn)))
+                return -EINVAL;
         if (strv_length(o->namespaces) == 0 && strv_length(o->log_groups) == 0)
                 return -ENODATA;
 
-        doc = json_object_new_object();
-        statements = json_object_new_array();
-        if (!doc || !statements)
-                return -ENOMEM;
-        if (strv_length(o->namespaces) > 0) {
-                r = metrics_statement(o, statements);
-                if (r < 0)
-                        return r;
-        }
-        if (strv_length(o->log_groups) > 0) {
-                r = logs_statements(o, statements);
-                if (r < 0)
-                        return r;
-        }
-        r = json_add(doc, "Version", json_object_new_string(POLICY_VERSION));
-        if (r < 0)
-                return r;
-        r = json_add(doc, "Statement", TAKE_PTR(statements));
+        if (o->metrics_role_arn || o->logs_role_arn || o->identity_role_arn)
+                r = roles_document(o, &doc);
+        else
+                r = policy_document(o, true, true, NULL, &doc);
         if (r < 0)
                 return r;
 

@@ -25,6 +25,12 @@ typedef struct PolicyOptions {
                                     * caller; NULL: none */
         char **log_groups;         /* NULL-terminated; NULL: none */
         bool create_log_group;
+        /* The roles the probes assume (STS AssumeRole with the base credentials, as the agent
+         * does); NULL: the base credentials. identity: the identity probe's (needs no policy,
+         * only the trust and the base principal's sts:AssumeRole). */
+        const char *metrics_role_arn;
+        const char *logs_role_arn;
+        const char *identity_role_arn;
 } PolicyOptions;
 
 /**
@@ -75,8 +81,19 @@ int policy_log_group_arn(const char *region, const char *account_id, const char 
  * group (Sid "PutMetricData", "CreateLogStream", "PutLogEvents", "CreateLogGroup"); a group with
  * nothing to allow is left out.
  *
+ * With roles (@o->metrics_role_arn, ...), each principal gets its own document:
+ *
+ *   {"BaseCredentials": {"Policy": {... "sts:AssumeRole" on the roles, plus the statements of
+ *                                   the probes that run without a role ...}},
+ *    "Roles": {"<role ARN>": {"Policy": {... the statements of the probes run as it ...} or
+ *                                        null when it only serves the identity probe,
+ *                              "TrustPolicy": {... lets the base principal assume it ...}}}}
+ *
+ * The trust policy names arn:<partition>:iam::<account, else ACCOUNT_ID>:role/
+ * BASE_ROLE_NAME: the base principal is only known on the host (cwguardctl check shows it).
+ *
  * Return: 0; -EINVAL for an invalid namespace (see policy_namespace_is_valid()), log group,
- * region (not "*" nor 1 to 32 of [a-z0-9-]) or account (not "*" nor 12 digits); -ENODATA if
- * there is nothing to allow (no namespaces and no log groups); -ENOMEM.
+ * region (not "*" nor 1 to 32 of [a-z0-9-]), account (not "*" nor 12 digits) or role ARN;
+ * -ENODATA if there is nothing to allow (no namespaces and no log groups); -ENOMEM.
  */
 int policy_format(const PolicyOptions *o, char **ret);

@@ -57,7 +57,10 @@ static int run_call(ProbeRun *run, AwsProtocol proto, const char *target, const 
                 .deadline = deadline,
         };
 
-        return aws_call_start(rd->prober->http, rd->credentials, &o, cb, run, &run->call);
+        /* The role's session when the agent assumes one for this service, never the base
+         * credentials then (round_role_block() has made sure there is a session). */
+        return aws_call_start(rd->prober->http, round_run_credentials(run), &o, cb, run,
+                              &run->call);
 }
 
 /*

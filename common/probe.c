@@ -90,6 +90,7 @@ void probe_result_done(ProbeResult *r)
         free(r->net.address);
         free(r->net.evidence);
         free(r->operation);
+        free(r->role_arn);
         for (size_t i = 0; i < r->n_debug; i++)
                 aws_call_debug_done(&r->debug[i]);
         free(r->debug);
@@ -111,6 +112,7 @@ void probe_report_done(ProbeReport *r)
         free(r->identity.user_id);
         free(r->identity.credential_detail);
         free(r->identity.access_key_id);
+        free(r->identity.role_arn);
         free(r->identity.credential_warning);
         for (size_t i = 0; i < r->n_probes; i++)
                 probe_result_done(&r->probes[i]);

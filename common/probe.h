@@ -99,6 +99,8 @@ typedef struct ProbeResult {
 
         ProbeNetwork net;         /* endpoint probes */
         char *operation;          /* the AWS operation of the decisive call ("PutLogEvents") */
+        char *role_arn;           /* the role the probe ran as (STS AssumeRole); NULL: the base
+                                   * credentials */
 
         AwsCallDebug *debug;      /* with debug on: one record per AWS call made, in order */
         size_t n_debug;
@@ -127,6 +129,7 @@ typedef struct ProbeIdentity {
         CredentialSource credential_source; /* _CREDENTIAL_SOURCE_INVALID: none */
         char *credential_detail;  /* "role R", "profile P in F", "environment" (no secrets) */
         char *access_key_id;      /* the key id (not secret; CloudTrail shows it) */
+        char *role_arn;           /* the agent-level role the identity probe assumed; NULL: none */
         usec_t expires_at;        /* realtime µs, 0: does not expire / unknown */
         char *credential_warning; /* one line, e.g. the credentials file is readable by other
                                    * users; NULL: none. Not part of the status JSON. */

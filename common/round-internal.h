@@ -2,11 +2,13 @@
 /* SPDX-License-Identifier: MIT */
 /* round-internal.h: the state of a running round, shared by round.c and the probe-*.c files. */
 
+#include "common/assume-role.h"
 #include "common/aws-call.h"
 #include "common/imds.h"
 #include "common/round.h"
 
 typedef struct Round Round;
+typedef struct RoundRole RoundRole;
 
 /* The in-flight part of one probe; runs[i] belongs to report.probes[i]. */
 typedef struct ProbeRun {
@@ -73,6 +75,13 @@ struct Round {
         char *credentials_message;
         CredentialsRefresh *refresh;
 
+        /* round-role.c: the roles the agent assumes, per service (NULL: base credentials). */
+        char *role_arns[_PROBE_SERVICE_MAX];
+        RoundRole *roles;              /* one per distinct role */
+        size_t n_roles;
+        unsigned roles_pending;        /* AssumeRole calls in flight (also in n_pending) */
+        bool roles_started;
+
         ProbeReport report;
         ProbeRun *runs;
 };
@@ -90,6 +99,7 @@ struct Prober {
          * to another group, and a dimension that came and went would break the alarm. */
         bool asg_looked_up;
         char *asg;                         /* NULL: no such tag, or tags not in metadata */
+        RoleSessions *role_sessions;       /* assumed-role sessions, kept across rounds */
 };
 
 /* round.c */
@@ -103,6 +113,17 @@ void round_result_from_outcome(Round *rd, ProbeResult *res, AwsCallOutcome *o, c
 int probe_identity_start(ProbeRun *run);
 int probe_metrics_start(ProbeRun *run);
 int probe_logs_start(ProbeRun *run);
+
+/* round-role.c: AssumeRole between BOOT and SIGNED. round_roles_start() is idempotent and
+ * returns the number of AssumeRole calls still in flight. */
+int round_roles_start(Round *rd);
+void round_roles_cancel(Round *rd);
+void round_roles_free(Round *rd);
+/* The credentials a signed probe runs with: its role's session, else the base credentials;
+ * NULL when it needs a role and there is no session. */
+const AwsCredentials *round_run_credentials(const ProbeRun *run);
+/* If the probe needs a role whose session is missing, finish it with the AssumeRole failure. */
+bool round_role_block(ProbeRun *run);
 
 /* probe-net.c: the imds probe and the endpoint checks. */
 int probe_imds_start(ProbeRun *run);

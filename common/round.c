@@ -60,6 +60,7 @@ static Round *round_free(Round *rd)
         free(rd->metrics_source);
         free(rd->logs_source);
         free(rd->private_ip);
+        round_roles_free(rd);
         aws_credentials_free(rd->credentials);
         free(rd->credentials_message);
         probe_report_done(&rd->report);
@@ -269,7 +270,22 @@ static void round_skip_remaining(Round *rd, ProbeKind kind, ResultClass class, c
 static void round_judge_imds(Round *rd)
 {
         ProbeResult *res = probe_report_find(&rd->report, "imds");
+        const AwsCredentials *c = NULL;
 
+        /* IMDS answers, but said at a credentials refresh that the role is gone or unusable
+         * while instance-profile credentials were in use: the imds probe fails with that, both
+         * while the old credentials are still used (AWS honours them until they expire) and
+         * after they expired (then the signed probes carry it too). */
+        if (res && res->ok && credentials_provider_get(rd->prober->credentials, &c) >= 0 &&
+            c->source == CREDENTIAL_SOURCE_IMDS &&
+            (rd->credentials_class == RESULT_CLASS_IMDS_NO_ROLE ||
+             rd->credentials_class == RESULT_CLASS_IMDS_CREDENTIALS_ERROR)) {
+                res->ok = false;
+                res->class = rd->credentials_class;
+                res->http_status = 0;
+                (void) free_and_strdup(&res->aws_message, rd->credentials_message);
+                return;
+        }
         if (!res || res->ok || res->class != RESULT_CLASS_IMDS_UNREACHABLE)
                 return;
         if (!rd->region_configured || !rd->credentials ||
@@ -304,7 +320,7 @@ static void round_start_signed(Round *rd)
         for (size_t i = 0; i < rd->report.n_probes; i++) {
                 ProbeRun *run = &rd->runs[i];
 
-                if (run->started || run->heartbeat)
+                if (run->started || run->heartbeat || run->finished || round_role_block(run))
                         continue;
                 if (run_is(run, PROBE_KIND_IDENTITY))
                         (void) run_start(run, probe_identity_start);
@@ -320,7 +336,7 @@ static void round_start_heartbeat(Round *rd)
         for (size_t i = 0; i < rd->report.n_probes; i++) {
                 ProbeRun *run = &rd->runs[i];
 
-                if (run->heartbeat && !run->started && !run->finished)
+                if (run->heartbeat && !run->started && !run->finished && !round_role_block(run))
                         (void) run_start(run, probe_metrics_start);
         }
 }
@@ -400,7 +416,7 @@ static void round_advance(Round *rd)
 {
         switch (rd->stage) {
         case ROUND_STAGE_BOOT:
-                if (!rd->imds_done || !rd->credentials_settled)
+                if (!rd->imds_done || !rd->credentials_settled || round_roles_start(rd) > 0)
                         return;
                 round_judge_imds(rd);
                 round_start_signed(rd);
@@ -569,13 +585,23 @@ static void credentials_settle(Round *rd, const CredentialsResult *result)
                              "(chmod 600)", strna(c->source_detail)) < 0)
                         id->credential_warning = NULL;
         }
-        if (rd->credentials)
+        if (rd->credentials) {
+                if (st.class == RESULT_CLASS_IMDS_NO_ROLE ||
+                    st.class == RESULT_CLASS_IMDS_CREDENTIALS_ERROR) {
+                        rd->credentials_class = st.class;
+                        (void) free_and_strdup(&rd->credentials_message, st.message);
+                }
                 return;
+        }
 
         if (r == CREDENTIALS_EXPIRED) {
                 char when[ISO8601_MAX];
 
-                rd->credentials_class = RESULT_CLASS_CREDENTIALS_EXPIRED;
+                /* Expired because IMDS said the role is gone: that is the cause to report. */
+                rd->credentials_class = st.class == RESULT_CLASS_IMDS_NO_ROLE ||
+                                                        st.class == RESULT_CLASS_IMDS_CREDENTIALS_ERROR ?
+                                                st.class :
+                                                RESULT_CLASS_CREDENTIALS_EXPIRED;
                 free(rd->credentials_message);
                 if (asprintf(&rd->credentials_message,
                              "the credentials from %s expired at %s and could not be refreshed%s%s",
@@ -652,6 +678,7 @@ static int on_deadline(sd_event_source *s, usec_t usec, void *userdata)
         }
         rd->refresh = credentials_refresh_cancel(rd->refresh);
         rd->asg_op = imds_operation_cancel(rd->asg_op);
+        round_roles_cancel(rd);
         rd->n_pending = 0;
         round_finish(rd);
         return 0;
@@ -775,7 +802,8 @@ static int round_new(Prober *p, const RoundOptions *o, Round **ret)
                 return -ENOMEM;
         rd->region_configured = !!o->region;
         for (ProbeService s = 0; s < _PROBE_SERVICE_MAX; s++)
-                if (strdup_opt(&rd->endpoints[s], o->endpoints[s]) < 0)
+                if (strdup_opt(&rd->endpoints[s], o->endpoints[s]) < 0 ||
+                    strdup_opt(&rd->role_arns[s], o->role_arns[s]) < 0)
                         return -ENOMEM;
 
         hb = o->heartbeat_namespace ?: (o->namespaces && o->namespaces[0] ? o->namespaces[0] :
@@ -903,6 +931,7 @@ Prober *prober_free(Prober *p)
         if (!p)
                 return NULL;
         round_free(p->round);
+        role_sessions_free(p->role_sessions);
         free(p->asg);
         sd_event_unref(p->event);
         return mfree(p);

@@ -58,6 +58,9 @@ typedef struct RoundOptions {
         bool force_endpoint_check;     /* fresh checks this round whatever the schedule */
         bool debug;                    /* keep the debug record of every AWS call */
         const char *proxy;             /* the HTTPS proxy the HTTP client uses, for reporting */
+        const char *role_arns[_PROBE_SERVICE_MAX]; /* the role the agent assumes for the
+                                        * service's calls (monitoring: metrics, logs: logs, sts:
+                                        * the agent-level role); NULL: the base credentials */
 } RoundOptions;
 
 /*

@@ -253,6 +253,7 @@ static const StringField probe_strings[] = {
         { "remedy", offsetof(ProbeResult, remedy) },
         { "source", offsetof(ProbeResult, source) },
         { "operation", offsetof(ProbeResult, operation) },
+        { "role_arn", offsetof(ProbeResult, role_arn) },
         { "aws_message", offsetof(ProbeResult, aws_message) },
 };
 
@@ -271,6 +272,7 @@ static const StringField identity_strings[] = {
         { "user_id", offsetof(ProbeIdentity, user_id) },
         { "credential_detail", offsetof(ProbeIdentity, credential_detail) },
         { "access_key_id", offsetof(ProbeIdentity, access_key_id) },
+        { "role_arn", offsetof(ProbeIdentity, role_arn) },
 };
 
 static int network_from_json(struct json_object *o, ProbeNetwork *n)

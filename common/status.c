@@ -307,6 +307,7 @@ int status_probe_to_json(const ProbeResult *p, StatusJsonFlags flags, struct jso
             json_add_int(o, "attempts", p->attempts) < 0 ||
             json_add_bool(o, "skipped", p->skipped) < 0 ||
             json_add_string(o, "operation", p->operation) < 0 ||
+            json_add_string(o, "role_arn", p->role_arn) < 0 ||
             json_add_string(o, "aws_message", p->aws_message) < 0 ||
             (p->has_clock_offset ? json_add_int(o, "clock_offset_s", p->clock_offset_sec) :
                                    json_add(o, "clock_offset_s", NULL)) < 0 ||
@@ -352,6 +353,7 @@ static int identity_to_json(const ProbeIdentity *id, struct json_object **ret)
                             credential_source_to_string(id->credential_source)) < 0 ||
             json_add_string(o, "credential_detail", id->credential_detail) < 0 ||
             json_add_string(o, "access_key_id", id->access_key_id) < 0 ||
+            json_add_string(o, "role_arn", id->role_arn) < 0 ||
             json_add_time(o, "expires_at", id->expires_at) < 0)
                 return -ENOMEM;
 

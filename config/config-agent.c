@@ -17,6 +17,7 @@
 
 #include "common/agent-config.h"
 #include "common/agent-toml.h"
+#include "common/assume-role.h"
 #include "config/config-internal.h"
 
 static int note(Config *c, const char *fmt, ...) _printf_(2, 3);
@@ -81,6 +82,67 @@ static int take_endpoint(Config *c, ConfigSetting s, const AgentItem *item)
         return take(c, s, url, item->source, config_check_aws_url);
 }
 
+/* One role of the agent's: a valid ARN is taken; anything else is said once and still taken when
+ * it is printable, because the agent will try to assume it too and fail, and the probes must
+ * fail the same way rather than succeed with the base credentials. */
+static int take_role(Config *c, char **field, const AgentItem *item, const char *what)
+{
+        const char *why;
+
+        if (!item || !item->value)
+                return 0;
+        why = role_arn_check(item->value);
+        if (why) {
+                int r = note(c, "%s: %s '%.*s%s' is not a valid role ARN: %s", item->source,
+                             what, QUOTE(item->value), why);
+                if (r < 0)
+                        return r;
+                if (isempty(item->value) || string_has_cc(item->value, NULL) ||
+                    strchr(item->value, ' ') || strlen(item->value) > ROLE_ARN_MAX)
+                        return 0;
+        }
+        return free_and_strdup(field, item->value);
+}
+
+/*
+ * The roles the agent assumes (its MetricsCreds/LogCreds translator rules: a section's own
+ * credentials.role_arn beats agent.credentials.role_arn). credentials.role_arn in cwguard.yaml
+ * wins over all of them; then the agent's are only mentioned when they differ.
+ */
+static int apply_roles(Config *c, const AgentConfig *a)
+{
+        ConfigCredentials *cr = &c->credentials;
+        int r;
+
+        if (cr->role_arn) {
+                for (AgentSection s = 0; s < _AGENT_SECTION_MAX; s++) {
+                        const AgentItem *role = agent_config_role_arn(a, s);
+
+                        if (!role || !role->value || streq(role->value, cr->role_arn))
+                                continue;
+                        r = note(c, "%s: the agent assumes %s for its %s; cwguard assumes %s "
+                                    "(credentials.role_arn in its configuration) instead",
+                                 role->source, role->value,
+                                 s == AGENT_SECTION_METRICS ? "metrics" : "logs", cr->role_arn);
+                        if (r < 0)
+                                return r;
+                }
+                return 0;
+        }
+
+        r = take_role(c, &cr->role_arn, &a->role_arn, "agent.credentials.role_arn");
+        if (r >= 0)
+                r = take_role(c, &cr->metrics_role_arn,
+                              agent_config_role_arn(a, AGENT_SECTION_METRICS),
+                              "credentials.role_arn");
+        if (r >= 0)
+                r = take_role(c, &cr->logs_role_arn, agent_config_role_arn(a, AGENT_SECTION_LOGS),
+                              "credentials.role_arn");
+        if (r >= 0 && cr->role_arn && a->role_arn.source)
+                r = free_and_strdup(&cr->role_arn_source, a->role_arn.source);
+        return r < 0 ? r : 0;
+}
+
 static int apply_json(Config *c, const AgentConfig *a)
 {
         _cleanup_strv_free_ char **ns = NULL, **ns_src = NULL, **groups = NULL, **group_src = NULL;
@@ -139,21 +201,7 @@ static int apply_json(Config *c, const AgentConfig *a)
         if (r < 0)
                 return r;
 
-        /* Not yet: cwguard signs with the base credentials; say so, or a green result would
-         * claim a path the agent does not use. */
-        for (AgentSection s = 0; s < _AGENT_SECTION_MAX; s++) {
-                const AgentItem *role = agent_config_role_arn(a, s);
-
-                if (role && role->value) {
-                        r = note(c, "%s: the agent assumes %s for its %s; cwguard does not assume "
-                                    "roles yet and probes with the base credentials",
-                                 role->source, role->value,
-                                 s == AGENT_SECTION_METRICS ? "metrics" : "logs");
-                        if (r < 0)
-                                return r;
-                }
-        }
-        return 0;
+        return apply_roles(c, a);
 }
 
 /* A plain (non-tracked) string setting from the TOML, when cwguard.yaml left it unset. */

@@ -15,6 +15,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "common/assume-role.h"
 #include "config/config-internal.h"
 
 /* ---- Strings ------------------------------------------------------------------------------- */
@@ -168,6 +169,11 @@ const char *config_check_path(const char *s)
         if (strlen(s) >= PATH_MAX)
                 return "the path is too long";
         return NULL;
+}
+
+const char *config_check_role_arn(const char *s)
+{
+        return role_arn_check(s);
 }
 
 const char *config_check_profile(const char *s)

@@ -101,6 +101,10 @@ Config *config_free(Config *c)
         free(c->imds.endpoint);
         free(c->credentials.profile);
         free(c->credentials.file);
+        free(c->credentials.role_arn);
+        free(c->credentials.metrics_role_arn);
+        free(c->credentials.logs_role_arn);
+        free(c->credentials.role_arn_source);
         strv_free(c->probes.metrics);
         strv_free(c->probes.logs);
         strv_free(c->probes.metrics_sources);
@@ -645,6 +649,8 @@ static const ConfigKey credentials_keys[] = {
           .offset = offsetof(Config, credentials.profile), .check = config_check_profile },
         { .name = "file", .parse = parse_string, .offset = offsetof(Config, credentials.file),
           .check = config_check_path },
+        { .name = "role_arn", .parse = parse_string,
+          .offset = offsetof(Config, credentials.role_arn), .check = config_check_role_arn },
         {},
 };
 

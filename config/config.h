@@ -107,6 +107,15 @@ typedef struct ConfigCredentials {
         char *profile;         /* NULL: the credentials module decides (AWS_PROFILE, else
                                 * "AmazonCloudWatchAgent") */
         char *file;            /* NULL: the credentials module decides (AWS_SHARED_...) */
+        /* The roles the probes assume with STS AssumeRole, as the agent does (NULL: the base
+         * credentials). credentials.role_arn in cwguard.yaml sets all three; else the agent's
+         * agent.credentials.role_arn (role_arn: the identity probe) and each section's own
+         * credentials.role_arn, falling back to the agent-level one (metrics, logs). */
+        char *role_arn;
+        char *metrics_role_arn;
+        char *logs_role_arn;
+        char *role_arn_source; /* where role_arn etc. came from: "config", or the agent's
+                                * "FILE: json.path" of the agent-level role; NULL: not set */
 } ConfigCredentials;
 
 typedef struct ConfigProbes {
@@ -269,15 +278,26 @@ struct AgentToml;
  * Explicit configuration wins, then the agent's files, then the environment and the defaults
  * (the agent itself reads common-config.toml before the environment). From the JSON: the
  * metrics namespace (only when the agent publishes metrics) and the log group templates, when
- * probes.metrics / probes.logs are not configured; agent.region; the endpoint overrides. From
- * the TOML: the credentials profile and file, the HTTPS proxy and NO_PROXY, the CA bundle.
- * Values cwguard cannot use, and what it does not do (AssumeRole with credentials.role_arn),
- * become lines in c->agent.notes, with the agent's own errors and notes; nothing here fails.
+ * probes.metrics / probes.logs are not configured; agent.region; the endpoint overrides; the
+ * roles it assumes (agent.credentials.role_arn and the sections' own), unless credentials.role_arn
+ * is configured. From the TOML: the credentials profile and file, the HTTPS proxy and NO_PROXY,
+ * the CA bundle. Values cwguard cannot use become lines in c->agent.notes, with the agent's own errors and notes; nothing here fails.
  * Pure: no I/O.
  *
  * Return: 0 or -ENOMEM.
  */
 int config_apply_agent(Config *c, const struct AgentConfig *agent, const struct AgentToml *toml);
+
+/* The role the metrics probes (and the heartbeat), the logs probes and the identity probe assume;
+ * NULL: the base credentials. */
+static inline const char *config_metrics_role_arn(const Config *c)
+{
+        return c->credentials.metrics_role_arn ?: c->credentials.role_arn;
+}
+static inline const char *config_logs_role_arn(const Config *c)
+{
+        return c->credentials.logs_role_arn ?: c->credentials.role_arn;
+}
 
 /**
  * config_load_agent() - read the files c->agent names and config_apply_agent() them.

@@ -170,6 +170,9 @@ static int verb_policy(void)
                 .namespaces = namespaces,
                 .log_groups = c->probes.logs,
                 .create_log_group = c->probes.create_log_group,
+                .metrics_role_arn = config_metrics_role_arn(c),
+                .logs_role_arn = config_logs_role_arn(c),
+                .identity_role_arn = c->credentials.role_arn,
         };
         r = policy_format(&po, &text);
         if (r < 0)

@@ -210,6 +210,7 @@ static void entry_add_probe_facts(Entry *e, const ProbeResult *r, ProbeTransitio
         entry_add(e, "CWGUARD_TARGET", r->target);
         entry_add(e, "CWGUARD_ENDPOINT", r->endpoint);
         entry_add(e, "CWGUARD_OPERATION", r->operation);
+        entry_add(e, "CWGUARD_ROLE_ARN", r->role_arn);
         entry_add_msec(e, "CWGUARD_LATENCY_MS", r->latency);
         if (r->attempts > 0)
                 entry_addf(e, "CWGUARD_ATTEMPTS", "%u", r->attempts);

@@ -149,5 +149,10 @@ void runtime_round_options(const Runtime *rt, const Config *c, bool billed, Roun
                 .budget = c->interval,
                 .endpoint_check_interval = c->endpoint_check_interval,
                 .proxy = rt ? rt->proxy : NULL,
+                .role_arns = {
+                        [PROBE_SERVICE_MONITORING] = config_metrics_role_arn(c),
+                        [PROBE_SERVICE_LOGS] = config_logs_role_arn(c),
+                        [PROBE_SERVICE_STS] = c->credentials.role_arn,
+                },
         };
 }

@@ -968,6 +968,70 @@ static void test_sts_identity(void)
         id.arn = NULL;
 }
 
+/* The AWS API reference's AssumeRole example (fixture), then everything that must be refused. */
+static void test_sts_assume_role(void)
+{
+        _cleanup_(sts_assumed_role_done) StsAssumedRole ar = {};
+        _cleanup_free_ char *ok = NULL, *err = NULL, *big = NULL;
+        static const struct {
+                const char *from, *to;
+        } bad[] = {
+                { "<AccessKeyId>ASIAIOSFODNN7EXAMPLE</AccessKeyId>", "" },
+                { "ASIAIOSFODNN7EXAMPLE", "asia-lower" },
+                { "ASIAIOSFODNN7EXAMPLE", "ASIASHORT" },
+                { "<SecretAccessKey>wJalrXUtnFEMI/K7MDENG/bPxRfiCYzEXAMPLEKEY</SecretAccessKey>",
+                  "" },
+                { "wJalrXUtnFEMI/K7MDENG/bPxRfiCYzEXAMPLEKEY", "two words" },
+                { "<SessionToken>AQoD", "<SessionToken>\x01AQoD" },
+                { "2019-11-09T13:34:41Z", "tomorrow" },
+                { "<Expiration>2019-11-09T13:34:41Z</Expiration>", "" },
+                { "arn:aws:sts::123456789012:assumed-role/demo/John", "not-an-arn" },
+                { "ARO123EXAMPLE123:John", "ARO John" },
+                { "AssumeRoleResult>", "GetCallerIdentityResult>" },
+                { "</AssumeRoleResponse>", "" },
+        };
+        size_t n;
+
+        ok = fixture("sts-assume-role.xml", &n);
+        ASSERT_OK(sts_parse_assume_role(ok, n, &ar));
+        ASSERT_STREQ(ar.access_key_id, "ASIAIOSFODNN7EXAMPLE");
+        ASSERT_STREQ(ar.secret_access_key, "wJalrXUtnFEMI/K7MDENG/bPxRfiCYzEXAMPLEKEY");
+        ASSERT_EQ(strncmp(ar.session_token, "AQoDYXdzEPT//////////wEXAMPLE", 29), 0);
+        ASSERT_EQ(ar.expiration, (usec_t) 1573306481 * USEC_PER_SEC);
+        ASSERT_STREQ(ar.arn, "arn:aws:sts::123456789012:assumed-role/demo/John");
+        ASSERT_STREQ(ar.assumed_role_id, "ARO123EXAMPLE123:John");
+        ASSERT_STREQ(ar.request_id, "c6104cbe-af31-11e0-8154-cbc7ccf896c7");
+        sts_assumed_role_done(&ar);
+        ASSERT_NULL(ar.secret_access_key);
+
+        /* Failures leave @ret alone. */
+        ar.arn = (char *) "sentinel";
+        for (size_t i = 0; i < ELEMENTSOF(bad); i++) {
+                _cleanup_free_ char *doc = NULL;
+                const char *at = strstr(ok, bad[i].from);
+
+                ASSERT_NOT_NULL(at);
+                ASSERT_TRUE(asprintf(&doc, "%.*s%s%s", (int) (at - ok), ok, bad[i].to,
+                                     at + strlen(bad[i].from)) > 0);
+                if (sts_parse_assume_role(doc, strlen(doc), &ar) != -EBADMSG) {
+                        fprintf(stderr, "case %zu accepted\n", i);
+                        abort();
+                }
+        }
+        ASSERT_ERROR(sts_parse_assume_role(ok, n / 2, &ar), EBADMSG);
+        err = fixture("query-expiredtoken.xml", &n);
+        ASSERT_ERROR(sts_parse_assume_role(err, n, &ar), EBADMSG);
+        ASSERT_ERROR(sts_parse_assume_role(SL(""), &ar), EBADMSG);
+        /* Oversized: refused before parsing. */
+        big = malloc(XML_DOC_MAX_SIZE + 2);
+        ASSERT_NOT_NULL(big);
+        memset(big, ' ', XML_DOC_MAX_SIZE + 1);
+        memcpy(big, "<AssumeRoleResponse>", 20);
+        ASSERT_ERROR(sts_parse_assume_role(big, XML_DOC_MAX_SIZE + 1, &ar), EFBIG);
+        ASSERT_STREQ(ar.arn, "sentinel");
+        ar.arn = NULL;
+}
+
 static void test_cloudwatch_bodies(void)
 {
         _cleanup_free_ char *ok = NULL, *garbage = NULL, *err = NULL, *trunc = NULL;
@@ -1062,6 +1126,7 @@ int main(void)
         TEST(test_nesting_and_size);
         TEST(test_xml_extract);
         TEST(test_sts_identity);
+        TEST(test_sts_assume_role);
         TEST(test_cloudwatch_bodies);
         TEST(test_logs_bodies);
         return 0;

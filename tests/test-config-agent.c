@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "common/agent-config.h"
 #include "common/agent-toml.h"
@@ -43,6 +44,19 @@ static Config *load(const char *yaml, const char *json, const char *toml, char *
         r = config_load_string(text, strlen(text), "cwguard.yaml", &c, NULL);
         ASSERT_OK(r);
         ASSERT_OK(config_apply_environment(c, envp, NULL));
+        ASSERT_OK(config_load_agent(c));
+        return c;
+}
+
+/* As load(), with an agent file given by its full path. */
+static Config *load_path(const char *json)
+{
+        _cleanup_free_ char *text = NULL;
+        Config *c = NULL;
+
+        ASSERT_TRUE(asprintf(&text, "agent:\n  config: %s\n  common_config: /nonexistent/x.toml\n",
+                             json) >= 0);
+        ASSERT_OK(config_load_string(text, strlen(text), "cwguard.yaml", &c, NULL));
         ASSERT_OK(config_load_agent(c));
         return c;
 }
@@ -86,9 +100,51 @@ static void test_full_discovery(void)
         ASSERT_STREQ(c->proxy.no_proxy, "169.254.169.254,localhost");
         ASSERT_STREQ(c->ca_bundle, "/etc/pki/ca.pem");
         ASSERT_EQ(c->origins[CONFIG_SETTING_CA_BUNDLE].source, CONFIG_SOURCE_AGENT);
-        /* role_arn: not assumed yet, and said so rather than silently probing another path. */
-        ASSERT_TRUE(notes_contain(c, "cwguard does not assume roles yet"));
-        ASSERT_TRUE(notes_contain(c, "CloudWatchAgentServerRole"));
+        /* agent.credentials.role_arn: assumed for every section and the identity probe. */
+        ASSERT_STREQ(c->credentials.role_arn,
+                     "arn:aws:iam::123456789012:role/CloudWatchAgentServerRole");
+        ASSERT_STREQ(config_metrics_role_arn(c), c->credentials.role_arn);
+        ASSERT_STREQ(config_logs_role_arn(c), c->credentials.role_arn);
+        ASSERT_NOT_NULL(strstr(c->credentials.role_arn_source,
+                               "full.json: agent.credentials.role_arn"));
+        ASSERT_FALSE(notes_contain(c, "role"));
+}
+
+static void test_roles(void)
+{
+        _cleanup_(config_freep) Config *c = load("", "section-roles.json", NULL, NULL);
+        _cleanup_(config_freep) Config *d = NULL;
+        _cleanup_free_ char *json = NULL;
+        FILE *f;
+
+        /* A section's own role beats the agent-level one; the identity probe takes the latter. */
+        ASSERT_STREQ(c->credentials.role_arn, "arn:aws:iam::123456789012:role/AgentWide");
+        ASSERT_STREQ(config_metrics_role_arn(c), "arn:aws:iam::210987654321:role/MetricsOnly");
+        ASSERT_STREQ(config_logs_role_arn(c), "arn:aws:iam::123456789012:role/AgentWide");
+
+        /* credentials.role_arn in cwguard.yaml wins over all of them, and says so. */
+        d = load("credentials:\n  role_arn: arn:aws:iam::111122223333:role/Mine\n",
+                 "section-roles.json", NULL, NULL);
+        ASSERT_STREQ(d->credentials.role_arn, "arn:aws:iam::111122223333:role/Mine");
+        ASSERT_STREQ(config_metrics_role_arn(d), "arn:aws:iam::111122223333:role/Mine");
+        ASSERT_STREQ(config_logs_role_arn(d), "arn:aws:iam::111122223333:role/Mine");
+        ASSERT_NULL(d->credentials.role_arn_source);
+        ASSERT_TRUE(notes_contain(d, "cwguard assumes arn:aws:iam::111122223333:role/Mine"));
+        config_free(TAKE_PTR(d));
+
+        /* The agent's own invalid ARN: said, and still used, so the probes fail as the agent
+         * does instead of passing with the base credentials. */
+        ASSERT_TRUE(asprintf(&json, "/tmp/cwguard-test-roles-%d.json", (int) getpid()) > 0);
+        f = fopen(json, "we");
+        ASSERT_NOT_NULL(f);
+        fputs("{\"agent\": {\"credentials\": {\"role_arn\": \"arn:aws:iam::12345:role/Short\"}},"
+              " \"metrics\": {\"metrics_collected\": {\"mem\": {\"measurement\": "
+              "[\"mem_used_percent\"]}}}}", f);
+        ASSERT_EQ(fclose(f), 0);
+        d = load_path(json);
+        ASSERT_TRUE(notes_contain(d, "is not a valid role ARN: the account is not 12 digits"));
+        ASSERT_STREQ(config_metrics_role_arn(d), "arn:aws:iam::12345:role/Short");
+        (void) unlink(json);
 }
 
 static void test_explicit_configuration_wins(void)
@@ -208,6 +264,7 @@ static void test_unusable_values_become_notes(void)
 int main(void)
 {
         TEST(test_full_discovery);
+        TEST(test_roles);
         TEST(test_explicit_configuration_wins);
         TEST(test_agent_beats_environment);
         TEST(test_logs_only_agent_publishes_no_metrics);

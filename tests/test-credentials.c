@@ -16,6 +16,7 @@
 
 #include <systemd/sd-event.h>
 
+#include "common/assume-role.h"
 #include "common/credentials.h"
 #include "common/http.h"
 #include "common/util.h"
@@ -53,8 +54,86 @@ static void test_source_strings(void)
         ASSERT_NULL(credential_source_to_string(_CREDENTIAL_SOURCE_INVALID));
         for (int i = 0; i < _CREDENTIAL_SOURCE_MAX; i++)
                 ASSERT_EQ(credential_source_from_string(credential_source_to_string(i)), i);
-        ASSERT_EQ(credential_source_from_string("assume-role"), _CREDENTIAL_SOURCE_INVALID);
+        ASSERT_STREQ(credential_source_to_string(CREDENTIAL_SOURCE_ASSUME_ROLE), "assume-role");
+        ASSERT_EQ(credential_source_from_string("assumed-role"), _CREDENTIAL_SOURCE_INVALID);
         ASSERT_EQ(credential_source_from_string(NULL), _CREDENTIAL_SOURCE_INVALID);
+}
+
+/* ---- assume-role.c: the ARN check, the request, the refresh rule, the session cache ---------- */
+
+static void test_assume_role_helpers(void)
+{
+        _cleanup_(role_sessions_freep) RoleSessions *cache = NULL;
+        _cleanup_free_ char *body = NULL;
+        AwsCredentials base = { .source = CREDENTIAL_SOURCE_IMDS, .source_detail = (char *) "role r" };
+        AwsCredentials other = { .source = CREDENTIAL_SOURCE_SHARED_FILE };
+        const AwsCredentials *c;
+        const char *assumed = NULL;
+        usec_t now = 1800000000 * USEC_PER_SEC;
+        char name[32];
+
+        ASSERT_TRUE(role_arn_is_valid("arn:aws:iam::123456789012:role/R"));
+        ASSERT_TRUE(role_arn_is_valid("arn:aws-cn:iam::123456789012:role/a/b/R+=,.@_-"));
+        ASSERT_FALSE(role_arn_is_valid(NULL));
+        ASSERT_FALSE(role_arn_is_valid("arn:aws:iam::123456789012:role/"));
+        ASSERT_FALSE(role_arn_is_valid("arn:aws:iam::123456789012:role/R\nX"));
+        ASSERT_FALSE(role_arn_is_valid("arn:aws:iam::123456789012:instance-profile/R"));
+        ASSERT_FALSE(role_arn_is_valid("arn:aws:iam::1234567890123:role/R"));
+        ASSERT_FALSE(role_arn_is_valid("arn:AWS:iam::123456789012:role/R"));
+        ASSERT_FALSE(role_arn_is_valid("arn:aws:iam::123456789012:role/"
+                                       "R1234567890123456789012345678901234567890123456789012345678901234"));
+
+        /* The agent's SDK names the session after the clock in nanoseconds. */
+        ASSERT_STREQ(assume_role_session_name(now + 1, name), "1800000000000001000");
+        ASSERT_OK(assume_role_request_body("arn:aws:iam::123456789012:role/a/R", name, 900, &body));
+        ASSERT_STREQ(body, "Action=AssumeRole&DurationSeconds=900&RoleArn=arn%3Aaws%3Aiam%3A%3A"
+                           "123456789012%3Arole%2Fa%2FR&RoleSessionName=1800000000000001000"
+                           "&Version=2011-06-15");
+        ASSERT_ERROR(assume_role_request_body(NULL, name, 0, &body), EINVAL);
+
+        /* Renewed once less than min(5 min, half the lifetime) is left, never used expired. */
+        AwsCredentials s = { .expiration = now + 15 * USEC_PER_MINUTE };
+        ASSERT_FALSE(assume_role_needs_refresh(&s, now, now));
+        ASSERT_FALSE(assume_role_needs_refresh(&s, now, now + 9 * USEC_PER_MINUTE));
+        ASSERT_TRUE(assume_role_needs_refresh(&s, now, now + 10 * USEC_PER_MINUTE));
+        ASSERT_TRUE(assume_role_needs_refresh(&s, now, now + 20 * USEC_PER_MINUTE));
+        s.expiration = now + 4 * USEC_PER_SEC;
+        ASSERT_FALSE(assume_role_needs_refresh(&s, now, now + USEC_PER_SEC));
+        ASSERT_TRUE(assume_role_needs_refresh(&s, now, now + 2 * USEC_PER_SEC));
+        ASSERT_TRUE(assume_role_needs_refresh(NULL, now, now));
+
+        /* One session per role and base source, replaced in place; secrets taken. */
+        ASSERT_OK(role_sessions_new(&cache));
+        for (unsigned i = 0; i < ASSUME_ROLE_CACHE_MAX + 2; i++) {
+                _cleanup_(sts_assumed_role_done) StsAssumedRole ar = {
+                        .access_key_id = strdup("ASIAEXAMPLEEXAMPLE"),
+                        .secret_access_key = strdup("secret"),
+                        .session_token = strdup("token"),
+                        .expiration = now + (i + 10) * USEC_PER_MINUTE,
+                        .arn = strdup("arn:aws:sts::123456789012:assumed-role/R/1"),
+                };
+                char arn[64];
+
+                (void) snprintf(arn, sizeof(arn), "arn:aws:iam::123456789012:role/R%u", i % 18);
+                ASSERT_OK(role_sessions_put(cache, arn, &base, &ar, now, &c));
+                ASSERT_NULL(ar.secret_access_key);
+                ASSERT_EQ(c->source, CREDENTIAL_SOURCE_ASSUME_ROLE);
+                ASSERT_STREQ(c->secret_access_key, "secret");
+                ASSERT_TRUE(role_sessions_size(cache) <= ASSUME_ROLE_CACHE_MAX);
+        }
+        ASSERT_EQ(role_sessions_size(cache), ASSUME_ROLE_CACHE_MAX);
+        /* The full cache dropped the sessions closest to expiry (R0, R1). */
+        ASSERT_NULL(role_sessions_get(cache, "arn:aws:iam::123456789012:role/R0", &base, now, NULL));
+        c = role_sessions_get(cache, "arn:aws:iam::123456789012:role/R17", &base, now, &assumed);
+        ASSERT_NOT_NULL(c);
+        ASSERT_STREQ(c->source_detail, "role arn:aws:iam::123456789012:role/R17");
+        ASSERT_STREQ(assumed, "arn:aws:sts::123456789012:assumed-role/R/1");
+        /* Another base credential source: not that session. */
+        ASSERT_NULL(role_sessions_get(cache, "arn:aws:iam::123456789012:role/R17", &other, now,
+                                      NULL));
+        /* Due for renewal: not handed out. */
+        ASSERT_NULL(role_sessions_get(cache, "arn:aws:iam::123456789012:role/R17", &base,
+                                      now + 25 * USEC_PER_MINUTE, NULL));
 }
 
 static void test_file_parse(void)
@@ -727,6 +806,91 @@ static void test_expiry_while_imds_down(void)
         ctx_done(&ctx);
 }
 
+/*
+ * The role detached (404) or its credentials document failing (Code not Success) while running:
+ * IMDS's verdict is the class as soon as a refresh sees it, while the old credentials are still
+ * handed out until they expire; after that the class stays IMDS's (not credentials-expired);
+ * and a good document brings everything back.
+ */
+static void role_gone_mid_run(const char *fault, ResultClass want, const char *words)
+{
+        _cleanup_free_ char *first = NULL;
+        const AwsCredentials *c;
+        CredentialsStatus st;
+        usec_t expiration;
+        bool saw_verdict = false;
+        int r;
+        Ctx ctx;
+
+        sim_reset(sim);
+        sim_scenario(sim, "{\"imds\": {\"creds_ttl\": 4}}");
+        ctx_new(&ctx, &(CredentialsOptions) { .file = "/nonexistent",
+                                              .retry_initial = 200 * USEC_PER_MSEC,
+                                              .retry_max = 400 * USEC_PER_MSEC });
+        refresh(&ctx);
+        ASSERT_EQ(credentials_provider_get(ctx.p, &c), 0);
+        first = strdup(c->access_key_id);
+        expiration = c->expiration;
+        sim_scenario(sim, fault);
+
+        while (now_usec(CLOCK_REALTIME) + 100 * USEC_PER_MSEC < expiration) {
+                ASSERT_OK(sd_event_run(event, 50 * USEC_PER_MSEC));
+                r = credentials_provider_get(ctx.p, &c);
+                if (now_usec(CLOCK_REALTIME) >= expiration)
+                        break;
+                ASSERT_EQ(r, 0);
+                ASSERT_STREQ(c->access_key_id, first);
+                credentials_provider_get_status(ctx.p, &st);
+                if (st.n_failures == 0) {
+                        ASSERT_EQ(st.class, RESULT_CLASS_OK);
+                        continue;
+                }
+                /* The first failed refresh already says so. */
+                ASSERT_EQ(st.class, want);
+                ASSERT_EQ(st.last_error_class, want);
+                ASSERT_TRUE(strstr(st.message, words));
+                ASSERT_TRUE(strstr(st.message, "still valid and used until they expire"));
+                ASSERT_TRUE(st.have_credentials);
+                saw_verdict = true;
+        }
+        ASSERT_TRUE(saw_verdict);
+
+        run_for(600 * USEC_PER_MSEC);
+        ASSERT_EQ(credentials_provider_get(ctx.p, &c), CREDENTIALS_EXPIRED);
+        credentials_provider_get_status(ctx.p, &st);
+        ASSERT_EQ(st.class, want);
+        ASSERT_TRUE(strstr(st.message, "expired at"));
+        ASSERT_TRUE(strstr(st.message, words));
+        assert_no_secrets(&ctx, NULL, "IQoJb3JpZ2lu");
+
+        sim_scenario(sim, "{\"imds\": {\"mode\": \"ok\", \"creds_code\": \"Success\"}}");
+        {
+                usec_t deadline = now_usec(CLOCK_MONOTONIC) + 5 * USEC_PER_SEC;
+
+                while (credentials_provider_get(ctx.p, &c) != 0) {
+                        ASSERT_TRUE(now_usec(CLOCK_MONOTONIC) < deadline);
+                        ASSERT_OK(sd_event_run(event, 50 * USEC_PER_MSEC));
+                }
+        }
+        credentials_provider_get_status(ctx.p, &st);
+        ASSERT_EQ(st.class, RESULT_CLASS_OK);
+        ASSERT_NULL(st.message);
+        ctx_done(&ctx);
+}
+
+static void test_role_detached_mid_run(void)
+{
+        role_gone_mid_run("{\"imds\": {\"mode\": \"no-role\"}}", RESULT_CLASS_IMDS_NO_ROLE,
+                          "No IAM role is attached");
+}
+
+static void test_credentials_code_error_mid_run(void)
+{
+        role_gone_mid_run("{\"imds\": {\"mode\": \"creds-error\", \"creds_code\": "
+                          "\"AssumeRoleUnauthorizedAccess\"}}",
+                          RESULT_CLASS_IMDS_CREDENTIALS_ERROR, "AssumeRoleUnauthorizedAccess");
+}
+
 static void on_refresh_free(CredentialsProvider *p, const CredentialsResult *result, void *userdata)
 {
         Ctx *ctx = userdata;
@@ -793,6 +957,7 @@ int main(void)
         int r;
 
         TEST(test_source_strings);
+        TEST(test_assume_role_helpers);
         TEST(test_file_parse);
         TEST(test_file_parse_errors);
         TEST(test_credentials_copy);
@@ -826,6 +991,8 @@ int main(void)
         TEST(test_refresh_on_timer);
         TEST(test_rotate);
         TEST(test_expiry_while_imds_down);
+        TEST(test_role_detached_mid_run);
+        TEST(test_credentials_code_error_mid_run);
         TEST(test_callbacks);
 
         sim_free(sim);

@@ -234,6 +234,75 @@ static void test_escaping(void)
         json_object_put(doc);
 }
 
+#define M_ROLE "arn:aws:iam::123456789012:role/cw-metrics"
+#define A_ROLE "arn:aws:iam::123456789012:role/path/cw-agent"
+
+static void test_roles(void)
+{
+        char *ns[] = { S("CWAgent"), NULL };
+        char *groups[] = { S("/aws/ec2/app"), NULL };
+        PolicyOptions o = {
+                .region = "us-east-1",
+                .account_id = "123456789012",
+                .namespaces = ns,
+                .log_groups = groups,
+                .metrics_role_arn = M_ROLE,
+                .identity_role_arn = A_ROLE,
+        };
+        json_object *doc, *base, *roles, *st, *m, *a, *trust;
+        static const char *const assumed[] = { M_ROLE, A_ROLE, NULL };
+
+        /* Metrics run as their role, logs with the base credentials, identity as the agent's. */
+        doc = format_and_parse(&o);
+        ASSERT_EQ(json_object_object_length(doc), 2u);
+        base = get(get(doc, "BaseCredentials"), "Policy");
+        st = get(base, "Statement");
+        ASSERT_EQ(json_object_array_length(st), 3u);
+        assert_statement(json_object_array_get_idx(st, 0), "AssumeRole", 4);
+        assert_string(get(json_object_array_get_idx(st, 0), "Action"), "sts:AssumeRole");
+        assert_strings(get(json_object_array_get_idx(st, 0), "Resource"), assumed);
+        assert_statement(json_object_array_get_idx(st, 1), "CreateLogStream", 4);
+        assert_statement(json_object_array_get_idx(st, 2), "PutLogEvents", 4);
+
+        roles = get(doc, "Roles");
+        ASSERT_EQ(json_object_object_length(roles), 2u);
+        m = get(roles, M_ROLE);
+        st = get(get(m, "Policy"), "Statement");
+        ASSERT_EQ(json_object_array_length(st), 1u);
+        assert_statement(json_object_array_get_idx(st, 0), "PutMetricData", 5);
+        trust = json_object_array_get_idx(get(get(m, "TrustPolicy"), "Statement"), 0);
+        assert_string(get(trust, "Action"), "sts:AssumeRole");
+        assert_string(get(get(trust, "Principal"), "AWS"),
+                      "arn:aws:iam::123456789012:role/BASE_ROLE_NAME");
+        /* The identity probe's role needs no permission: a trust policy only. */
+        a = get(roles, A_ROLE);
+        ASSERT_NULL(get(a, "Policy"));
+        ASSERT_NOT_NULL(get(a, "TrustPolicy"));
+        json_object_put(doc);
+
+        /* One role for everything: the base principal may only assume it. */
+        o.logs_role_arn = M_ROLE;
+        o.identity_role_arn = NULL;
+        o.account_id = NULL;
+        o.region = "cn-north-1";
+        doc = format_and_parse(&o);
+        st = get(get(get(doc, "BaseCredentials"), "Policy"), "Statement");
+        ASSERT_EQ(json_object_array_length(st), 1u);
+        st = get(get(get(get(doc, "Roles"), M_ROLE), "Policy"), "Statement");
+        ASSERT_EQ(json_object_array_length(st), 3u);
+        trust = json_object_array_get_idx(get(get(get(get(doc, "Roles"), M_ROLE), "TrustPolicy"),
+                                              "Statement"), 0);
+        assert_string(get(get(trust, "Principal"), "AWS"),
+                      "arn:aws-cn:iam::ACCOUNT_ID:role/BASE_ROLE_NAME");
+        json_object_put(doc);
+
+        /* An invalid role ARN is refused, never pasted into a policy. */
+        _cleanup_free_ char *text = NULL;
+        o.metrics_role_arn = "arn:aws:iam::123456789012:role/\"bad";
+        ASSERT_ERROR(policy_format(&o, &text), EINVAL);
+        ASSERT_NULL(text);
+}
+
 int main(void)
 {
         TEST(test_full);
@@ -241,5 +310,6 @@ int main(void)
         TEST(test_partitions);
         TEST(test_invalid);
         TEST(test_escaping);
+        TEST(test_roles);
         return 0;
 }

@@ -14,6 +14,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "common/round.h"
 #include "tests/sim.h"
@@ -921,6 +922,234 @@ static void test_log_stream_template(void)
         ASSERT_ERROR(round_expand_log_stream("", "i-1", "web1", NULL, &c), EINVAL);
 }
 
+/* The role detached while running: the imds probe says so at the next credentials refresh, the
+ * signed probes keep working with the old credentials until they expire, then carry the cause. */
+static void test_role_detached_mid_run(void)
+{
+        RoundOptions o = base_options();
+        const ProbeResult *r;
+        Harness h;
+
+        reset();
+        sim_scenario(sim, "{\"imds\": {\"creds_ttl\": 4}}");
+        o.region = "us-east-1";
+        one_round(&o, NULL, &h);
+        assert_class(&h, "imds", RESULT_CLASS_OK);
+        sim_scenario(sim, "{\"imds\": {\"mode\": \"no-role\"}}");
+        /* The provider refreshes at half the lifetime (2 s). */
+        for (unsigned i = 0; i < 250; i++)
+                ASSERT_OK(sd_event_run(event, 10 * USEC_PER_MSEC));
+        harness_round(&h, &o);
+        assert_class(&h, "imds", RESULT_CLASS_IMDS_NO_ROLE);
+        assert_contains(get(&h, "imds")->aws_message, "still valid and used");
+        assert_class(&h, "identity", RESULT_CLASS_OK);
+        assert_class(&h, "metrics:CWAgent", RESULT_CLASS_OK);
+        ASSERT_EQ(h.report.heartbeat_value, 0);
+        /* Expired: the signed probes are skipped with the cause, not credentials-expired. */
+        for (unsigned i = 0; i < 250; i++)
+                ASSERT_OK(sd_event_run(event, 10 * USEC_PER_MSEC));
+        harness_round(&h, &o);
+        assert_class(&h, "identity", RESULT_CLASS_IMDS_NO_ROLE);
+        r = get(&h, "identity");
+        ASSERT_TRUE(r->skipped);
+        assert_contains(r->remedy, "role");
+        harness_free(&h);
+}
+
+/* ---- AssumeRole ----------------------------------------------------------------------------- */
+
+#define ROLE_ARN(name) "arn:aws:iam::123456789012:role/" name
+#define BASE_PRINCIPAL "arn:aws:sts::123456789012:assumed-role/cwguard-test-role/*"
+
+static RoundOptions role_options(void)
+{
+        RoundOptions o = base_options();
+
+        o.region = "us-east-1";
+        o.role_arns[PROBE_SERVICE_MONITORING] = ROLE_ARN("cw-metrics");
+        o.role_arns[PROBE_SERVICE_LOGS] = ROLE_ARN("cw-logs");
+        o.role_arns[PROBE_SERVICE_STS] = ROLE_ARN("cw-agent");
+        return o;
+}
+
+static void test_assume_role_per_section(void)
+{
+        RoundOptions o = role_options();
+        json_object *reqs;
+        Harness h;
+
+        /* The base role may do nothing but assume: any call made with it is denied. */
+        reset();
+        sim_scenario(sim, "{\"roles\": {\"cw-metrics\": {}, \"cw-logs\": {}, \"cw-agent\": {}},"
+                          " \"deny\": [{\"action\": \"cloudwatch:*\", \"principal\": \""
+                          BASE_PRINCIPAL "\"}, {\"action\": \"logs:*\", \"principal\": \""
+                          BASE_PRINCIPAL "\"}]}");
+        one_round(&o, NULL, &h);
+        assert_class(&h, "identity", RESULT_CLASS_OK);
+        assert_class(&h, "metrics:CWAgent", RESULT_CLASS_OK);
+        assert_class(&h, "logs:/aws/ec2/app", RESULT_CLASS_OK);
+        ASSERT_EQ(h.report.heartbeat_value, 1);
+        ASSERT_EQ(sim_count(sim, "sts:AssumeRole"), 3);
+        assert_contains(h.report.identity.arn,
+                        "arn:aws:sts::123456789012:assumed-role/cw-agent/");
+        ASSERT_EQ(h.report.identity.credential_source, CREDENTIAL_SOURCE_ASSUME_ROLE);
+        ASSERT_STREQ(h.report.identity.role_arn, ROLE_ARN("cw-agent"));
+        assert_contains(h.report.identity.credential_detail, "imds");
+        ASSERT_STREQ(get(&h, "metrics:CWAgent")->role_arn, ROLE_ARN("cw-metrics"));
+        ASSERT_STREQ(get(&h, "logs:/aws/ec2/app")->role_arn, ROLE_ARN("cw-logs"));
+        ASSERT_NULL(get(&h, "endpoint:sts")->role_arn);
+
+        /* The session name is the agent SDK's: the clock in nanoseconds. */
+        reqs = requests("sts:AssumeRole");
+        ASSERT_EQ(json_object_array_length(reqs), 3u);
+        for (size_t i = 0; i < 3; i++) {
+                json_object *params = NULL;
+                const char *name;
+
+                ASSERT_TRUE(json_object_object_get_ex(json_object_array_get_idx(reqs, i),
+                                                      "params", &params));
+                name = jstr(params, "RoleSessionName");
+                ASSERT_NOT_NULL(name);
+                ASSERT_TRUE(strlen(name) >= 18 && strspn(name, "0123456789") == strlen(name));
+                ASSERT_STREQ(jstr(params, "DurationSeconds"), "900");
+        }
+        json_object_put(reqs);
+
+        /* The next round reuses the sessions. */
+        harness_round(&h, &o);
+        assert_class(&h, "metrics:CWAgent", RESULT_CLASS_OK);
+        assert_class(&h, "logs:/aws/ec2/app", RESULT_CLASS_OK);
+        ASSERT_EQ(sim_count(sim, "sts:AssumeRole"), 3);
+        harness_free(&h);
+
+        /* One role for everything: one session. Without an agent-level role the identity
+         * probe runs with the base credentials. */
+        reset();
+        sim_scenario(sim, "{\"roles\": {\"cw-metrics\": {}}}");
+        o.role_arns[PROBE_SERVICE_LOGS] = ROLE_ARN("cw-metrics");
+        o.role_arns[PROBE_SERVICE_STS] = NULL;
+        one_round(&o, NULL, &h);
+        assert_class(&h, "metrics:CWAgent", RESULT_CLASS_OK);
+        assert_class(&h, "logs:/aws/ec2/app", RESULT_CLASS_OK);
+        ASSERT_EQ(sim_count(sim, "sts:AssumeRole"), 1);
+        ASSERT_EQ(h.report.identity.credential_source, CREDENTIAL_SOURCE_IMDS);
+        ASSERT_NULL(h.report.identity.role_arn);
+        assert_contains(h.report.identity.arn, "assumed-role/cwguard-test-role/");
+        harness_free(&h);
+}
+
+static void test_assume_role_failures(void)
+{
+        RoundOptions o = role_options();
+        const ProbeResult *r;
+        Harness h;
+
+        /* The role does not trust the base role (STS says no more than for a missing role). */
+        reset();
+        sim_scenario(sim, "{\"roles\": {\"cw-logs\": {}, \"cw-agent\": {}, \"cw-metrics\": "
+                          "{\"trust\": [\"arn:aws:iam::123456789012:role/someone-else\"]}}}");
+        one_round(&o, NULL, &h);
+        assert_class(&h, "metrics:CWAgent", RESULT_CLASS_ACCESS_DENIED);
+        assert_class(&h, "logs:/aws/ec2/app", RESULT_CLASS_OK);
+        assert_class(&h, "identity", RESULT_CLASS_OK);
+        r = get(&h, "metrics:CWAgent");
+        ASSERT_STREQ(r->operation, "AssumeRole");
+        ASSERT_STREQ(r->denied.action, "sts:AssumeRole");
+        ASSERT_STREQ(r->denied.resource, ROLE_ARN("cw-metrics"));
+        assert_contains(r->denied.principal, "assumed-role/cwguard-test-role/");
+        ASSERT_STREQ(r->aws_error_code, "AccessDenied");
+        ASSERT_EQ(r->http_status, 403);
+        ASSERT_NOT_NULL(r->request_id);
+        ASSERT_STREQ(r->role_arn, ROLE_ARN("cw-metrics"));
+        fprintf(stderr, "   %s\n   %s\n", r->message, r->remedy);
+        assert_contains(r->message, "sts:AssumeRole");
+        assert_contains(r->remedy, "trust policy");
+        assert_contains(r->remedy, "sts:AssumeRole");
+        /* Never the base credentials instead: no PutMetricData at all, so no heartbeat. */
+        ASSERT_EQ(sim_count(sim, "cloudwatch:PutMetricData"), 0);
+        ASSERT_EQ(h.report.heartbeat_value, -1);
+        harness_free(&h);
+
+        /* The base role lacks sts:AssumeRole (explicitly denied): the layer as usual. */
+        reset();
+        sim_scenario(sim, "{\"roles\": {\"cw-metrics\": {}, \"cw-agent\": {}, \"cw-logs\": {}},"
+                          " \"deny\": [{\"action\": \"sts:AssumeRole\", \"resource\": \""
+                          ROLE_ARN("cw-logs") "\", \"deny\": \"explicit\"}]}");
+        one_round(&o, NULL, &h);
+        assert_class(&h, "logs:/aws/ec2/app", RESULT_CLASS_ACCESS_DENIED);
+        assert_class(&h, "metrics:CWAgent", RESULT_CLASS_OK);
+        r = get(&h, "logs:/aws/ec2/app");
+        ASSERT_EQ(r->denied.policy_type, POLICY_TYPE_IDENTITY_BASED);
+        ASSERT_EQ(r->denied.deny, DENY_KIND_EXPLICIT);
+        assert_contains(r->remedy, "explicit Deny");
+        ASSERT_EQ(sim_count(sim, "logs:PutLogEvents"), 0);
+        /* The heartbeat goes out (as the metrics role) and says something is failing. */
+        ASSERT_EQ(h.report.heartbeat_value, 0);
+        harness_free(&h);
+
+        /* Throttled, expired base token, a garbled answer: each is the probes' diagnosis. */
+        static const struct {
+                const char *fault;
+                ResultClass class;
+        } faults[] = {
+                { "\"type\": \"status\", \"status\": \"throttle\"", RESULT_CLASS_THROTTLED },
+                { "\"type\": \"expired-token\"", RESULT_CLASS_CREDENTIALS_EXPIRED },
+                { "\"type\": \"garbage\"", RESULT_CLASS_BAD_RESPONSE },
+                { "\"type\": \"truncate\"", RESULT_CLASS_BAD_RESPONSE },
+                { "\"type\": \"status\", \"status\": 503", RESULT_CLASS_SERVER_ERROR },
+        };
+        for (size_t i = 0; i < ELEMENTSOF(faults); i++) {
+                _cleanup_free_ char *scenario = NULL;
+
+                reset();
+                ASSERT_TRUE(asprintf(&scenario, "{\"roles\": {\"cw-metrics\": {}, \"cw-logs\": {},"
+                                     " \"cw-agent\": {}}, \"faults\": [{\"action\": "
+                                     "\"sts:AssumeRole\", %s}]}", faults[i].fault) > 0);
+                sim_scenario(sim, scenario);
+                one_round(&o, NULL, &h);
+                assert_class(&h, "metrics:CWAgent", faults[i].class);
+                assert_class(&h, "logs:/aws/ec2/app", faults[i].class);
+                assert_class(&h, "identity", faults[i].class);
+                ASSERT_STREQ(get(&h, "identity")->operation, "AssumeRole");
+                ASSERT_EQ(sim_count(sim, "cloudwatch:PutMetricData"), 0);
+                ASSERT_EQ(sim_count(sim, "logs:PutLogEvents"), 0);
+                ASSERT_EQ(sim_count(sim, "sts:GetCallerIdentity"), 0);
+                harness_free(&h);
+        }
+
+        /* STS unreachable: the network class, about the STS endpoint. */
+        reset();
+        sim_scenario(sim, "{\"roles\": {\"cw-metrics\": {}, \"cw-logs\": {}, \"cw-agent\": {}}}");
+        o.endpoints[PROBE_SERVICE_STS] = sim->blackhole_url;
+        o.timeout = USEC_PER_SEC / 2;
+        one_round(&o, NULL, &h);
+        assert_class(&h, "metrics:CWAgent", RESULT_CLASS_TIMEOUT);
+        ASSERT_STREQ(get(&h, "metrics:CWAgent")->endpoint, sim->blackhole_url);
+        harness_free(&h);
+}
+
+static void test_assume_role_refresh(void)
+{
+        RoundOptions o = role_options();
+        Harness h;
+
+        reset();
+        sim_scenario(sim, "{\"roles\": {\"cw-metrics\": {\"session_ttl\": 4}, "
+                          "\"cw-logs\": {\"session_ttl\": 4}, \"cw-agent\": {}}}");
+        one_round(&o, NULL, &h);
+        assert_class(&h, "metrics:CWAgent", RESULT_CLASS_OK);
+        ASSERT_EQ(sim_count(sim, "sts:AssumeRole"), 3);
+        harness_round(&h, &o);
+        ASSERT_EQ(sim_count(sim, "sts:AssumeRole"), 3);
+        /* Past half of its lifetime a session is renewed before use, never used expired. */
+        usleep(2600 * 1000);
+        harness_round(&h, &o);
+        assert_class(&h, "metrics:CWAgent", RESULT_CLASS_OK);
+        assert_class(&h, "logs:/aws/ec2/app", RESULT_CLASS_OK);
+        ASSERT_EQ(sim_count(sim, "sts:AssumeRole"), 5);
+        harness_free(&h);
+}
+
 int main(void)
 {
         int r;
@@ -950,6 +1179,10 @@ int main(void)
         TEST(test_imds_failures);
         TEST(test_off_ec2);
         TEST(test_budget_and_debug);
+        TEST(test_role_detached_mid_run);
+        TEST(test_assume_role_per_section);
+        TEST(test_assume_role_failures);
+        TEST(test_assume_role_refresh);
 
         http_client_free(http);
         sd_event_unref(event);

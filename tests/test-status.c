@@ -161,7 +161,7 @@ static const char expected_report[] =
         "\"identity\":{\"arn\":\"arn:aws:sts::123456789012:assumed-role/cwagent/"
         "i-0123456789abcdef0\",\"account\":\"123456789012\",\"user_id\":\"AROAEXAMPLE:"
         "i-0123456789abcdef0\",\"credential_source\":\"imds\",\"credential_detail\":\"role "
-        "cwagent\",\"access_key_id\":\"ASIAEXAMPLE\",\"expires_at\":\"2026-11-22T16:00:00Z\"},"
+        "cwagent\",\"access_key_id\":\"ASIAEXAMPLE\",\"role_arn\":null,\"expires_at\":\"2026-11-22T16:00:00Z\"},"
         "\"heartbeat_value\":1,\"summary\":{\"probes\":3,\"failing\":1},\"probes\":["
         /* ok: no denial facts, no clock offset, no network */
         "{\"id\":\"metrics:CWAgent\",\"kind\":\"metrics\",\"target\":\"CWAgent\","
@@ -170,7 +170,7 @@ static const char expected_report[] =
         "\"request_id\":\"f00d\",\"message\":\"PutMetricData into 'CWAgent' works\","
         "\"principal\":null,\"action\":null,\"resource\":null,\"policy_type\":null,"
         "\"deny\":null,\"policy_arn\":null,\"remedy\":null,\"source\":\"config\","
-        "\"attempts\":1,\"skipped\":false,\"operation\":\"PutMetricData\","
+        "\"attempts\":1,\"skipped\":false,\"operation\":\"PutMetricData\",\"role_arn\":null,"
         "\"aws_message\":null,\"clock_offset_s\":null,\"network\":null},"
         /* access-denied by an SCP, with the policy ARN */
         "{\"id\":\"logs:/aws/ec2/app\",\"kind\":\"logs\",\"target\":\"/aws/ec2/app\","
@@ -184,7 +184,7 @@ static const char expected_report[] =
         "\"policy_type\":\"service-control\",\"deny\":\"explicit\","
         "\"policy_arn\":\"arn:aws:organizations::111:policy/o-1/service_control_policy/p-1\","
         "\"remedy\":\"Ask the organization admin to change the SCP.\",\"source\":\"config\","
-        "\"attempts\":1,\"skipped\":false,\"operation\":\"PutLogEvents\","
+        "\"attempts\":1,\"skipped\":false,\"operation\":\"PutLogEvents\",\"role_arn\":null,"
         "\"aws_message\":\"User: arn:aws:sts::123456789012:assumed-role/cwagent/i-0 is not "
         "authorized to perform: logs:PutLogEvents with an explicit deny in a service control "
         "policy: arn:aws:organizations::111:policy/o-1/service_control_policy/p-1\","
@@ -196,7 +196,7 @@ static const char expected_report[] =
         "\"message\":\"logs.eu-west-1.amazonaws.com reachable over a VPC endpoint\","
         "\"principal\":null,\"action\":null,\"resource\":null,\"policy_type\":null,"
         "\"deny\":null,\"policy_arn\":null,\"remedy\":null,\"source\":\"config\","
-        "\"attempts\":0,\"skipped\":false,\"operation\":null,\"aws_message\":null,"
+        "\"attempts\":0,\"skipped\":false,\"operation\":null,\"role_arn\":null,\"aws_message\":null,"
         "\"clock_offset_s\":null,\"network\":{\"host\":\"logs.eu-west-1.amazonaws.com\","
         "\"address\":\"10.0.1.5\",\"scope\":\"private\",\"fresh\":true,"
         "\"connected\":true,\"via_proxy\":false,"
@@ -208,7 +208,7 @@ static const char *const probe_keys[] = {
         "id", "kind", "target", "endpoint", "ok", "class", "latency_ms", "http_status",
         "aws_error_code", "request_id", "message", "principal", "action", "resource",
         "policy_type", "deny", "policy_arn", "remedy", "source", "attempts", "skipped",
-        "operation", "aws_message", "clock_offset_s", "network", "debug",
+        "operation", "role_arn", "aws_message", "clock_offset_s", "network", "debug",
 };
 
 /* @o has exactly @keys in this order (the last @n_optional of them may be missing). */
@@ -299,7 +299,7 @@ static void test_format_keys(void)
                                             "auto_scaling_group" };
         static const char *const identity[] = { "arn", "account", "user_id",
                                                 "credential_source", "credential_detail",
-                                                "access_key_id", "expires_at" };
+                                                "access_key_id", "role_arn", "expires_at" };
         static const char *const network[] = { "host", "address", "scope", "fresh",
                                                "connected", "via_proxy", "dns_ms",
                                                "connect_ms", "tls_ms", "last_fresh_check",
@@ -324,7 +324,7 @@ static void test_format_keys(void)
                            "\"auto_scaling_group\":null},\"identity\":{"
                            "\"arn\":null,\"account\":null,\"user_id\":null,"
                            "\"credential_source\":null,\"credential_detail\":null,"
-                           "\"access_key_id\":null,\"expires_at\":null},\"heartbeat_value\":"
+                           "\"access_key_id\":null,\"role_arn\":null,\"expires_at\":null},\"heartbeat_value\":"
                            "null,\"summary\":{\"probes\":0,\"failing\":0},\"probes\":[]}\n");
 
         /* Every kind, with debug records: every key, in order; network only for endpoint. */

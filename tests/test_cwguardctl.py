@@ -248,6 +248,64 @@ class CwguardctlTest(unittest.TestCase):
                          ['arn:aws:logs:us-east-1:123456789012:log-group:/aws/ec2/app:log-stream:*'])
         self.assertNotIn('logs:*', p.stdout)
 
+    def write_role(self, role):
+        self.write_config()
+        with open(self.config) as f:
+            text = f.read()
+        with open(self.config, 'w') as f:
+            f.write(text.replace('credentials:\n', f'credentials:\n  role_arn: {role}\n', 1))
+
+    def test_assume_role(self):
+        # credentials.role_arn: every probe runs as the role, signed with the IMDS credentials;
+        # what each principal needs is printed per principal, and a role that cannot be
+        # assumed fails the probes with the AssumeRole diagnosis (exit 1), never a fallback.
+        role = 'arn:aws:iam::123456789012:role/cw-target'
+        self.write_role(role)
+        sim.control('/scenario', {'roles': {'cw-target': {}}, 'deny': [
+            {'action': 'cloudwatch:*', 'principal': '*:assumed-role/cwguard-test-role/*'}]})
+        p, doc = self.check_json()
+        self.assertEqual(p.returncode, 0, p.stdout)
+        self.assertEqual(doc['identity']['credential_source'], 'assume-role')
+        self.assertEqual(doc['identity']['role_arn'], role)
+        self.assertIn('imds', doc['identity']['credential_detail'])
+        for pr in doc['probes']:
+            if pr['kind'] in ('identity', 'metrics', 'logs'):
+                self.assertEqual(pr['role_arn'], role, pr)
+        self.assertEqual(len(sim.requests('sts:AssumeRole')), 1)
+
+        p = self.run_ctl('policy', '--config', self.config, '--account-id', '123456789012')
+        self.assertEqual(p.returncode, 0, p.stderr)
+        doc = json.loads(p.stdout)
+        base = doc['BaseCredentials']['Policy']['Statement']
+        self.assertEqual([s['Sid'] for s in base], ['AssumeRole'])
+        self.assertEqual(base[0]['Resource'], [role])
+        self.assertEqual([s['Sid'] for s in doc['Roles'][role]['Policy']['Statement']],
+                         ['PutMetricData', 'CreateLogStream', 'PutLogEvents'])
+        self.assertEqual(doc['Roles'][role]['TrustPolicy']['Statement'][0]['Action'],
+                         'sts:AssumeRole')
+
+        sim.control('/reset')
+        sim.control('/scenario', {'roles': {'cw-target': {'trust': ['arn:aws:iam::*:role/x']}}})
+        p, doc = self.check_json()
+        self.assertEqual(p.returncode, 1, p.stdout)
+        by = {q['id']: q for q in doc['probes']}
+        for pid in ('identity', 'metrics:CWAgent', 'logs:/aws/ec2/app'):
+            self.assertEqual(by[pid]['class'], 'access-denied', by[pid])
+            self.assertEqual(by[pid]['operation'], 'AssumeRole')
+            self.assertEqual(by[pid]['action'], 'sts:AssumeRole')
+            self.assertEqual(by[pid]['resource'], role)
+            self.assertIn('trust policy', by[pid]['remedy'])
+        self.assertEqual(sim.requests('cloudwatch:PutMetricData'), [])
+        self.assertEqual(sim.requests('logs:PutLogEvents'), [])
+        self.assertIsNone(doc['heartbeat_value'])
+
+        # A bad role ARN is a configuration error.
+        self.write_role('arn:aws:iam::123:role/x')
+        p = self.run_ctl('check', '--config', self.config)
+        self.assertEqual(p.returncode, 2, p.stdout)
+        self.assertIn('credentials.role_arn', p.stderr)
+        self.assertIn('12 digits', p.stderr)
+
     def test_alarm(self):
         self.write_config('heartbeat:\n  namespace: "it\'s/ns"\n  interval: 90s\n'
                           '  auto_scaling_group: web-asg\n')
@@ -299,9 +357,17 @@ class CwguardctlTest(unittest.TestCase):
                 {'file_path': '/var/log/b'}]}}}}, f)
         with open(self.config, 'w') as f:
             f.write(sim.config(sim.dir, extra=f'agent:\n  config: {main}\n'))
+        # The agent assumes role Other: so do the probes.
+        sim.control('/scenario', {'roles': {'Other': {}}})
         p, doc = self.check_json()
         self.assertEqual(p.returncode, 0, p.stdout)
         probes = {q['id']: q for q in doc['probes']}
+        other = 'arn:aws:iam::123456789012:role/Other'
+        self.assertEqual(probes['metrics:Agent/NS']['role_arn'], other)
+        self.assertEqual(doc['identity']['role_arn'], other)
+        self.assertEqual(doc['identity']['credential_source'], 'assume-role')
+        self.assertTrue(doc['identity']['arn'].startswith(
+            'arn:aws:sts::123456789012:assumed-role/Other/'), doc['identity'])
         self.assertIn('metrics:Agent/NS', probes)
         self.assertEqual(probes['metrics:Agent/NS']['source'], main + ': metrics.namespace')
         self.assertEqual(probes['logs:/aws/ec2/app']['source'],
@@ -311,7 +377,7 @@ class CwguardctlTest(unittest.TestCase):
         self.assertIn('from ' + frag, p.stdout)
         self.assertIn('CloudWatch agent: ' + main + ': namespace and log groups taken from it',
                       p.stdout)
-        self.assertIn('cwguard does not assume roles yet', p.stdout)
+        self.assertIn('assume-role', p.stdout)
         self.assertIn('collect_list[1]', p.stdout)  # the entry without a group: skipped, said
         # The policy covers what was discovered.
         p = self.run_ctl('policy', '--config', self.config)

@@ -280,7 +280,7 @@ class DaemonCase(unittest.TestCase):
 
     # -- configuration --------------------------------------------------------------------------
     def config_text(self, interval='300ms', heartbeat='600ms', timeout='1s', imds_timeout='250ms',
-                    endpoints=None, extra=''):
+                    endpoints=None, extra='', role_arn=None):
         i = sim.info
         eps = {'monitoring': i['aws_url'], 'logs': i['aws_url'], 'sts': i['aws_url']}
         eps.update(endpoints or {})
@@ -299,6 +299,7 @@ imds:
   timeout: {imds_timeout}
 credentials:
   file: {self.dir}/no-such-credentials
+{f"  role_arn: {role_arn}" if role_arn else ""}
 probes:
   metrics: [CWAgent]
   logs: [/aws/ec2/app]
@@ -491,12 +492,15 @@ class FaultMatrix(DaemonCase):
                            LOGS: 'imds-no-role'}, {'imds': {'mode': 'ok'}})
 
     def test_imds_role_detached_mid_run(self):
-        # The role detached while running (404 on security-credentials/): the imds probe
-        # (token and identity document) stays ok; the cached credentials keep working until
-        # they expire (6 s here), then the signed probes say credentials-expired and the
-        # message names the 404. Known gap (FAULTS.md): the class is not imds-no-role.
-        st = self.row_ttl({'imds': {'mode': 'no-role'}}, {'imds': {'mode': 'ok'}})
-        self.assertIn('No IAM role is attached', probes(st)[IDENTITY]['message'])
+        # The role detached while running (404 on security-credentials/): the next refresh
+        # (half the 4 s life) sees it and the imds probe says imds-no-role at once, while the
+        # signed probes keep working on the old key (AWS honours it until it expires); once it
+        # has expired the signed probes carry imds-no-role too, not credentials-expired.
+        early, st = self.row_ttl({'imds': {'mode': 'no-role'}}, {'imds': {'mode': 'ok'}},
+                                 'imds-no-role')
+        self.assertIn('No IAM role is attached', probes(early)[IMDS]['aws_message'])
+        self.assertIn('still valid and used until', probes(early)[IMDS]['aws_message'])
+        self.assertIn('attach', probes(st)[IDENTITY]['remedy'].lower())
 
     def test_imds_credentials_code_error_at_start(self):
         self.row_at_start({'imds': {'mode': 'creds-error',
@@ -506,11 +510,15 @@ class FaultMatrix(DaemonCase):
                           {'imds': {'mode': 'ok', 'creds_code': 'Success'}})
 
     def test_imds_credentials_code_error_mid_run(self):
-        # A credentials document with Code AssumeRoleUnauthorizedAccess at the next refresh.
-        st = self.row_ttl({'imds': {'mode': 'creds-error',
-                                    'creds_code': 'AssumeRoleUnauthorizedAccess'}},
-                          {'imds': {'mode': 'ok', 'creds_code': 'Success'}})
+        # A credentials document with Code AssumeRoleUnauthorizedAccess at the next refresh:
+        # as the row above, with imds-credentials-error.
+        early, st = self.row_ttl({'imds': {'mode': 'creds-error',
+                                           'creds_code': 'AssumeRoleUnauthorizedAccess'}},
+                                 {'imds': {'mode': 'ok', 'creds_code': 'Success'}},
+                                 'imds-credentials-error')
+        self.assertIn('AssumeRoleUnauthorizedAccess', probes(early)[IMDS]['aws_message'])
         self.assertIn('AssumeRoleUnauthorizedAccess', probes(st)[IDENTITY]['message'])
+        self.assertIn('trust policy', probes(st)[IDENTITY]['remedy'])
 
     def row_at_start(self, fault, want, clear):
         sim.control('/scenario', fault)
@@ -529,24 +537,57 @@ class FaultMatrix(DaemonCase):
 
     TTL = 4
 
-    def row_ttl(self, fault, clear):
+    def row_ttl(self, fault, clear, want):
         """IMDS credentials of TTL seconds (refreshed at half their life); @fault makes the next
-        refresh fail. Returns the first snapshot after they expired."""
+        refresh fail with IMDS's verdict @want. Returns the first snapshot that shows it (old
+        key still in use) and the first after the credentials expired."""
         sim.control('/scenario', {'imds': {'creds_ttl': self.TTL}})
         d = self.start()
         self.settle()
         before = d.footprint()
         wd = d.count('WATCHDOG=1')
+        akid = d.status()['identity']['access_key_id']
+        expires = iso_epoch(d.status()['identity']['expires_at'])
         sim.control('/scenario', fault)
-        st = self.expect({IDENTITY: 'credentials-expired', METRICS: 'credentials-expired',
-                          LOGS: 'credentials-expired', IMDS: 'ok'}, timeout=self.TTL + 10)
+        early = self.expect({IMDS: want, IDENTITY: 'ok', LOGS: 'ok'}, timeout=self.TTL + 5)
+        self.assertEqual(early['identity']['access_key_id'], akid)
+        self.assertLess(iso_epoch(early['generated_at']), expires + 1)
+        st = self.expect({IDENTITY: want, METRICS: want, LOGS: want, IMDS: want},
+                         timeout=self.TTL + 10)
         self.assertTrue(all(probes(st)[p]['skipped'] for p in SIGNED))
         self.watchdog_after(wd, 'during the fault')
         wd = d.count('WATCHDOG=1')
         self.recover(self.scenario(clear))
         self.assert_flat(before, self.footprint_settled())
         self.finish(wd)
-        return st
+        return early, st
+
+    def test_assume_role_denied(self):
+        # credentials.role_arn with 2 s sessions: the role's trust policy stops naming the base
+        # role; at the next renewal every probe that runs as the role fails with STS's
+        # AccessDenied for sts:AssumeRole (the remedy names the trust policy), nothing is sent
+        # with the base credentials instead, and the heartbeat is not sent.
+        role = 'arn:aws:iam::123456789012:role/cw-row'
+        sim.control('/scenario', {'roles': {'cw-row': {'session_ttl': 2}}})
+        sim.control('/clear')
+
+        def inject():
+            sim.control('/scenario', {'roles': {'cw-row': {'trust': ['arn:aws:iam::*:role/x']}}})
+            sim.control('/clear')
+        st = self.row(inject, {IDENTITY: 'access-denied', METRICS: 'access-denied',
+                               LOGS: 'access-denied'},
+                      self.scenario({'roles': {'cw-row': {'trust': ['*']}}}),
+                      role_arn=role)
+        for p in SIGNED:
+            pr = probes(st)[p]
+            self.assertEqual((pr['operation'], pr['action'], pr['resource']),
+                             ('AssumeRole', 'sts:AssumeRole', role), pr)
+            self.assertIn('trust policy', pr['remedy'])
+        # Once the fault showed, no call went out with the base key.
+        base = {r['access_key_id'] for r in sim.requests('sts:AssumeRole')}
+        used = {r['access_key_id'] for r in sim.requests('cloudwatch:*') + sim.requests('logs:*')}
+        self.assertFalse(base & used, (base, used))
+        self.assertEqual(st['identity']['role_arn'], role)
 
     def test_credentials_expire_while_imds_down(self):
         # IMDS goes away with credentials that have a few seconds left: they are used until
@@ -976,6 +1017,10 @@ def iso_epoch(s):
 # == secrets never leak =========================================================================
 SECRET_MARK = 'CWGLEAKSECRET-'      # every secret key IMDS issues starts so (imds.secret_prefix)
 TOKEN_MARK = 'CWGLEAKTOKEN-'        # every session token (imds.token_prefix)
+ROLE_SECRET_MARK = 'CWGROLESECRET-'  # every secret of an assumed-role session (roles.*.secret_prefix)
+ROLE_TOKEN_MARK = 'CWGROLETOKEN-'    # every session token of one
+LEAK_ROLE = 'cwguard-leak-target'
+LEAK_ROLE_ARN = 'arn:aws:iam::123456789012:role/' + LEAK_ROLE
 STATIC_AKID = 'AKIACWGLEAKTEST00001'
 STATIC_SECRET = 'cwg/Static+SECRET-do-not-leak-0123456789'
 STATIC_TOKEN = 'cwgStaticSESSIONtoken-do-not-leak-' + 'Zm9vYmFy' * 20
@@ -1084,7 +1129,7 @@ class SecretsNeverLeak(DaemonCase):
             sim.control('/imds/start')
             self.expect({IMDS: 'ok'})
 
-    def run_session(self, env_creds):
+    def run_session(self, env_creds, role=False):
         rundir = os.path.join(self.dir, 'run')
         os.mkdir(rundir, 0o755)
         self.status = os.path.join(rundir, 'status.json')
@@ -1099,7 +1144,12 @@ class SecretsNeverLeak(DaemonCase):
             sim.control('/scenario', {'imds': {'secret_prefix': SECRET_MARK,
                                                'token_prefix': TOKEN_MARK, 'creds_ttl': 4}})
             self.pairs = []
-        d = self.start(env_extra=env)
+        if role:
+            # Every session STS issues is recognisable, and short-lived so that several are.
+            sim.control('/scenario', {'roles': {LEAK_ROLE: {
+                'secret_prefix': ROLE_SECRET_MARK, 'token_prefix': ROLE_TOKEN_MARK,
+                'session_ttl': 3}}})
+        d = self.start(env_extra=env, role_arn=LEAK_ROLE_ARN if role else None)
         st = self.settle(rounds=2)
         if not env_creds:
             c = imds_credentials(sim.info)
@@ -1155,6 +1205,20 @@ class SecretsNeverLeak(DaemonCase):
         self.assertIn(akid, issued)
         self.assertTrue(any(k.encode() in v for k in issued for v in corpus.values()),
                         'no issued access key id in what was scanned')
+
+    def test_assumed_role_credentials_never_leak(self):
+        # credentials.role_arn: the probes run as sessions of the role (assumed with the IMDS
+        # credentials); neither the base nor any assumed secret or token may appear anywhere.
+        akid = self.run_session(env_creds=False, role=True)
+        self.assertTrue(akid.startswith('ASIA'))
+        corpus = corpus_of(self.dir)
+        self.assert_no_leak(corpus, ['assumed-role/' + LEAK_ROLE, LEAK_ROLE_ARN, 'assume-role'],
+                            marks=(SECRET_MARK, TOKEN_MARK, ROLE_SECRET_MARK, ROLE_TOKEN_MARK))
+        # Sessions were issued (and renewed), and the one in use is in the output.
+        issued = {r['params']['issued_access_key_id'] for r in sim.requests('sts:AssumeRole')
+                  if 'issued_access_key_id' in r['params']}
+        self.assertGreater(len(issued), 1)
+        self.assertIn(akid, issued)
 
     def test_journal_never_gets_secrets(self):
         # The same under a real systemd-journald (private mount and network namespaces, as

@@ -3,8 +3,9 @@
  * fuzz-aws-error.c: every parser of AWS reply bodies on the same bytes. The first input byte
  * picks the protocol (bits 0-1), the HTTP status (bits 2-4), whether a Content-Type is sent
  * (bit 5), and whether a query-error / ErrorType / Date header pair is sent (bit 6); the rest
- * is the body. Besides aws_result_from_response_at() the body also goes through the STS and
- * Logs success parsers, since they share the XML and JSON readers.
+ * is the body. Besides aws_result_from_response_at() the body also goes through the STS
+ * (GetCallerIdentity, AssumeRole) and Logs success parsers, since they share the XML and JSON
+ * readers.
  */
 
 #include <stdint.h>
@@ -28,6 +29,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
                 { (char *) "Date", (char *) "Sat, 01 Aug 2026 12:20:00 GMT" },
         };
         _cleanup_(sts_caller_identity_done) StsCallerIdentity id = {};
+        _cleanup_(sts_assumed_role_done) StsAssumedRole role = {};
         _cleanup_(logs_put_log_events_result_done) LogsPutLogEventsResult put = {};
         _cleanup_(aws_result_done) AwsResult res = {};
         _cleanup_strv_free_ char **names = NULL;
@@ -63,6 +65,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
                 return 0;
 
         (void) sts_parse_caller_identity(body, size, &id);
+        (void) sts_parse_assume_role(body, size, &role);
         (void) logs_parse_describe_log_streams(body, size, &names, &token);
         (void) logs_parse_put_log_events(body, size, &put);
         return 0;

@@ -469,6 +469,116 @@ class CloudWatch(SimTest):
                                'cloudwatch:PutMetricData action' % USER_ARN)
 
 
+TARGET = 'cwguard-target'
+TARGET_ARN = 'arn:aws:iam::%s:role/%s' % (ACCOUNT, TARGET)
+
+
+class AssumeRole(SimTest):
+    """STS AssumeRole: botocore's own serializer and XML parser against the simulator."""
+
+    def assume(self, sts, arn=TARGET_ARN, name='cwguard-test', **kw):
+        return sts.assume_role(RoleArn=arn, RoleSessionName=name, **kw)
+
+    def test_assume_and_use(self):
+        self.sim.scenario({'roles': {TARGET: {'secret_prefix': 'ASSUMEDSECRET',
+                                              'token_prefix': 'ASSUMEDTOKEN'}}})
+        r = self.assume(self.client('sts'), DurationSeconds=900)
+        c = r['Credentials']
+        self.assertRegex(c['AccessKeyId'], r'^ASIA[A-Z2-7]{16}$')
+        self.assertTrue(c['SecretAccessKey'].startswith('ASSUMEDSECRET'))
+        self.assertTrue(c['SessionToken'].startswith('ASSUMEDTOKEN'))
+        left = c['Expiration'].timestamp() - time.time()
+        self.assertTrue(890 <= left <= 905, left)
+        arn = 'arn:aws:sts::%s:assumed-role/%s/cwguard-test' % (ACCOUNT, TARGET)
+        self.assertEqual(r['AssumedRoleUser']['Arn'], arn)
+        self.assertRegex(r['AssumedRoleUser']['AssumedRoleId'], r'^AROA[A-Z0-9]{17}:cwguard-test$')
+        # The session is a principal of its own.
+        me = self.client('sts', c['AccessKeyId'], c['SecretAccessKey'],
+                         c['SessionToken']).get_caller_identity()
+        self.assertEqual(me['Arn'], arn)
+        self.assertEqual(self.sim.stats()['requests']['sts:AssumeRole'], 1)
+        rec = [x for x in self.sim.records() if x['action'] == 'sts:AssumeRole'][0]
+        self.assertEqual(rec['params']['RoleArn'], TARGET_ARN)
+        self.assertEqual(rec['params']['DurationSeconds'], 900)
+        dump = json.dumps(self.sim.records())
+        self.assertNotIn(c['SecretAccessKey'], dump)
+        self.assertNotIn(c['SessionToken'], dump)
+
+    def test_default_duration_and_session_ttl(self):
+        self.sim.scenario({'roles': {TARGET: {}}})
+        c = self.assume(self.client('sts'))['Credentials']
+        self.assertAlmostEqual(c['Expiration'].timestamp() - time.time(), 3600, delta=10)
+        self.sim.scenario({'roles': {TARGET: {'session_ttl': 2}}})
+        c = self.assume(self.client('sts'))['Credentials']
+        sts = self.client('sts', c['AccessKeyId'], c['SecretAccessKey'], c['SessionToken'])
+        sts.get_caller_identity()
+        time.sleep(2.2)
+        with self.assertRaises(ClientError) as cm:
+            sts.get_caller_identity()
+        self.assertClientError(cm, 'ExpiredToken', 403)
+
+    def test_per_principal_policies(self):
+        self.sim.scenario({'roles': {TARGET: {}}, 'deny': [
+            {'action': 'cloudwatch:PutMetricData', 'principal': '*:assumed-role/%s/*' % TARGET}]})
+        c = self.assume(self.client('sts'))['Credentials']
+        assumed = self.client('cloudwatch', c['AccessKeyId'], c['SecretAccessKey'],
+                              c['SessionToken'])
+        self.put_metric(self.client('cloudwatch'))      # the base principal may
+        with self.assertRaises(ClientError) as cm:
+            self.put_metric(assumed)
+        self.assertIn('assumed-role/%s/cwguard-test is not authorized to perform: '
+                      'cloudwatch:PutMetricData' % TARGET,
+                      cm.exception.response['Error']['Message'])
+        # And the other way round.
+        self.sim.scenario({'deny': [{'action': 'cloudwatch:PutMetricData',
+                                     'principal': USER_ARN}]})
+        self.put_metric(assumed)
+        with self.assertRaises(ClientError):
+            self.put_metric(self.client('cloudwatch'))
+
+    def test_denied(self):
+        sts = self.client('sts')
+        # No such role: the same answer as a trust policy that does not name the caller.
+        msg = ('User: %s is not authorized to perform: sts:AssumeRole on resource: %s'
+               % (USER_ARN, TARGET_ARN))
+        with self.assertRaises(ClientError) as cm:
+            self.assume(sts)
+        self.assertClientError(cm, 'AccessDenied', 403, msg)
+        self.sim.scenario({'roles': {TARGET: {'trust': ['arn:aws:iam::*:role/other']}}})
+        with self.assertRaises(ClientError) as cm:
+            self.assume(sts)
+        self.assertClientError(cm, 'AccessDenied', 403, msg)
+        self.sim.scenario({'roles': {TARGET: {'trust': [USER_ARN]}}})
+        self.assume(sts)
+        # The caller's own permission, with the policy layer as usual.
+        self.sim.scenario({'deny': [{'action': 'sts:AssumeRole', 'resource': TARGET_ARN,
+                                     'deny': 'explicit'}]})
+        with self.assertRaises(ClientError) as cm:
+            self.assume(sts)
+        self.assertClientError(cm, 'AccessDenied', 403, msg + ' with an explicit deny in an '
+                               'identity-based policy')
+
+    def test_validation(self):
+        self.sim.scenario({'roles': {TARGET: {}}})
+        hdrs = {'Content-Type': 'application/x-www-form-urlencoded; charset=utf-8'}
+        base = {'Action': 'AssumeRole', 'Version': '2011-06-15', 'RoleArn': TARGET_ARN,
+                'RoleSessionName': 'ok'}
+        from urllib.parse import urlencode
+        for bad in ({'RoleSessionName': 'has space'}, {'RoleSessionName': 'x'},
+                    {'DurationSeconds': '899'}, {'DurationSeconds': 'x'},
+                    {'RoleArn': 'arn:aws:iam::1'}, {'RoleArn': None}):
+            body = {k: v for k, v in {**base, **bad}.items() if v is not None}
+            st, _, out = self.signed('sts', urlencode(body), hdrs)
+            self.assertEqual(st, 400, (bad, out))
+            self.assertIn(b'<Code>ValidationError</Code>', out)
+        st, _, out = self.signed('sts', urlencode(base), hdrs)
+        self.assertEqual(st, 200, out)
+        self.sim.control('POST', '/scenario', {'roles': {TARGET: {'trust': 'x'}}}, expect=400)
+        self.sim.control('POST', '/scenario', {'roles': {'bad name': {}}}, expect=400)
+        self.sim.control('POST', '/scenario', {'roles': {TARGET: {'bogus': 1}}}, expect=400)
+        self.assertNotIn(TARGET, self.sim.scenario({'roles': {TARGET: None}})['roles'])
+
+
 class Logs(SimTest):
     def test_flow_and_errors(self):
         logs = self.client('logs')

@@ -17,13 +17,16 @@ from datetime import datetime, timezone
 from urllib.parse import parse_qsl, urlsplit
 from xml.sax.saxutils import escape
 
+from .state import glob_match
 from .errors import AwsError, access_denied_message, fault_error, render_error, XMLNS
 from .net import BaseHandler
 from .sigv4 import verify
 
 LOGS_PREFIX = 'Logs_20140328.'
 CW_PREFIX = 'GraniteServiceVersion20100801.'
-QUERY_ACTIONS = {'GetCallerIdentity': 'sts', 'PutMetricData': 'monitoring'}
+QUERY_ACTIONS = {'GetCallerIdentity': 'sts', 'AssumeRole': 'sts', 'PutMetricData': 'monitoring'}
+ROLE_ARN_RE = re.compile(r'arn:aws[-a-z]*:iam::(\d{12}):role/(?:[\x21-\x7e]*/)?([\w+=,.@-]{1,64})')
+SESSION_NAME_RE = re.compile(r'[\w+=,.@-]{2,64}')
 ACTION_PREFIX = {'sts': 'sts', 'monitoring': 'cloudwatch', 'logs': 'logs'}
 STRIP_QUERY = ('X-Amz-Signature', 'X-Amz-Security-Token', 'X-Amz-Credential')
 LOG_GROUP_RE = re.compile(r'[\.\-_/#A-Za-z0-9]{1,512}')
@@ -314,6 +317,7 @@ class AwsHandler(BaseHandler):
     def dispatch(self):
         req = self.req
         fn = {('sts', 'GetCallerIdentity'): self.op_get_caller_identity,
+              ('sts', 'AssumeRole'): self.op_assume_role,
               ('monitoring', 'PutMetricData'): self.op_put_metric_data,
               ('logs', 'CreateLogGroup'): self.op_create_log_group,
               ('logs', 'CreateLogStream'): self.op_create_log_stream,
@@ -335,7 +339,8 @@ class AwsHandler(BaseHandler):
         return fn()
 
     def authorize(self, resource=None, namespace=None):
-        rule = self.sim.take_deny(self.req.action, namespace=namespace, resource=resource)
+        rule = self.sim.take_deny(self.req.action, namespace=namespace, resource=resource,
+                                  principal=self.verdict.arn)
         if rule is None:
             return
         msg = access_denied_message(self.verdict.arn, self.req.action, resource,
@@ -364,6 +369,75 @@ class AwsHandler(BaseHandler):
                '</GetCallerIdentityResponse>\n' % (XMLNS['sts'], escape(arn),
                                                   escape(self.verdict.user_id),
                                                   escape(account), self.rid)).encode()
+        return 200, [('Content-Type', 'text/xml')], out
+
+    def op_assume_role(self):
+        p = self.req.params
+
+        def validation(msg):
+            return AwsError('ValidationError', 400, 'ValidationError', 400, msg)
+        arn = p.get('RoleArn')
+        session = p.get('RoleSessionName')
+        if arn is None:
+            raise validation("1 validation error detected: Value null at 'roleArn' failed to "
+                             "satisfy constraint: Member must not be null")
+        if session is None:
+            raise validation("1 validation error detected: Value null at 'roleSessionName' "
+                             "failed to satisfy constraint: Member must not be null")
+        if not SESSION_NAME_RE.fullmatch(session):
+            raise validation("1 validation error detected: Value '%s' at 'roleSessionName' "
+                             "failed to satisfy constraint: Member must satisfy regular "
+                             "expression pattern: [\\w+=,.@-]*" % session)
+        try:
+            duration = int(p.get('DurationSeconds', '3600'))
+        except ValueError:
+            duration = -1
+        if not 900 <= duration <= 43200:
+            raise validation("1 validation error detected: Value '%s' at 'durationSeconds' "
+                             "failed to satisfy constraint: Member must have value greater than "
+                             "or equal to 900" % p.get('DurationSeconds'))
+        if len(arn) < 20:
+            raise validation("1 validation error detected: Value '%s' at 'roleArn' failed to "
+                             "satisfy constraint: Member must have length greater than or "
+                             "equal to 20" % arn)
+        # The caller's own permission first (deny rules on sts:AssumeRole, resource the role).
+        self.authorize(resource=arn)
+        sc = self.sim.scenario
+        m = ROLE_ARN_RE.fullmatch(arn)
+        role = sc['roles'].get(m.group(2)) if m and m.group(1) == sc['account_id'] else None
+        caller = self.verdict.arn
+        # A missing role and a trust policy that does not name the caller get the same answer
+        # from STS, with no policy layer in it.
+        if role is None or not any(glob_match(t, caller) for t in role['trust']):
+            raise AwsError.common('access-denied', 'User: %s is not authorized to perform: '
+                                  'sts:AssumeRole on resource: %s' % (caller, arn))
+        k = self.sim.assume_role(m.group(2), session, duration)
+        exp = datetime.fromtimestamp(int(k.expiration), timezone.utc).strftime(
+            '%Y-%m-%dT%H:%M:%SZ')
+        out = ('<AssumeRoleResponse xmlns="%s">\n'
+               '  <AssumeRoleResult>\n'
+               '    <SourceIdentity></SourceIdentity>\n'
+               '    <AssumedRoleUser>\n'
+               '      <AssumedRoleId>%s:%s</AssumedRoleId>\n'
+               '      <Arn>arn:aws:sts::%s:assumed-role/%s/%s</Arn>\n'
+               '    </AssumedRoleUser>\n'
+               '    <Credentials>\n'
+               '      <AccessKeyId>%s</AccessKeyId>\n'
+               '      <SecretAccessKey>%s</SecretAccessKey>\n'
+               '      <SessionToken>%s</SessionToken>\n'
+               '      <Expiration>%s</Expiration>\n'
+               '    </Credentials>\n'
+               '    <PackedPolicySize>0</PackedPolicySize>\n'
+               '  </AssumeRoleResult>\n'
+               '  <ResponseMetadata>\n'
+               '    <RequestId>%s</RequestId>\n'
+               '  </ResponseMetadata>\n'
+               '</AssumeRoleResponse>\n' % (
+                   XMLNS['sts'], k.role_id, escape(session), sc['account_id'], escape(k.role),
+                   escape(session), k.access_key_id, escape(k.secret), escape(k.token), exp,
+                   self.rid)).encode()
+        self.rec['params'] = {'RoleArn': arn, 'RoleSessionName': session,
+                              'DurationSeconds': duration, 'issued_access_key_id': k.access_key_id}
         return 200, [('Content-Type', 'text/xml')], out
 
     def op_put_metric_data(self):

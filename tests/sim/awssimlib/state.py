@@ -32,11 +32,14 @@ DEFAULT_SCENARIO = {
     'log_groups': {'/aws/ec2/app': {'kms_denied': False, 'streams': []}},
     'deny': [],
     'faults': [],
+    'roles': {},
 }
 
 KEY_DEFAULTS = {'secret': None, 'token': None, 'expired': False, 'arn': None}
 LOG_GROUP_DEFAULTS = {'kms_denied': False, 'streams': []}
-DENY_DEFAULTS = {'action': None, 'namespace': None, 'resource': None,
+ROLE_DEFAULTS = {'trust': ['*'], 'session_ttl': None, 'secret_prefix': None,
+                 'token_prefix': None}
+DENY_DEFAULTS = {'action': None, 'namespace': None, 'resource': None, 'principal': None,
                  'policy_type': 'identity-based', 'deny': 'implicit', 'policy_arn': None,
                  'count': None}
 FAULT_DEFAULTS = {'action': None, 'type': None, 'status': None, 'count': None, 'delay': 0,
@@ -77,7 +80,7 @@ def merge(base, patch, path=''):
     Inside the `keys` and `log_groups` maps a null value removes the entry."""
     out = dict(base)
     for k, v in patch.items():
-        if v is None and path in ('keys', 'log_groups'):
+        if v is None and path in ('keys', 'log_groups', 'roles'):
             out.pop(k, None)
         elif isinstance(v, dict) and isinstance(out.get(k), dict):
             out[k] = merge(out[k], v, (path + '.' + k) if path else k)
@@ -143,13 +146,29 @@ def normalise(sc):
         groups[name] = g
     sc['log_groups'] = groups
 
+    _check(isinstance(sc['roles'], dict), 'roles must be an object')
+    roles = {}
+    for name, ro in sc['roles'].items():
+        _check(re.fullmatch(r'[\w+=,.@-]{1,64}', name), 'roles: %r is not a role name' % name)
+        ro = _entry(ro, ROLE_DEFAULTS, 'roles.%s' % name)
+        _check(isinstance(ro['trust'], list) and all(isinstance(t, str) for t in ro['trust']),
+               'roles.%s.trust must be a list of principal ARN patterns' % name)
+        _check(ro['session_ttl'] is None or _isnum(ro['session_ttl']),
+               'roles.%s.session_ttl must be null or a number' % name)
+        for k in ('secret_prefix', 'token_prefix'):
+            _check(ro[k] is None or (isinstance(ro[k], str) and len(ro[k]) <= 64 and
+                                     re.fullmatch(r'[A-Za-z0-9+/=_.-]*', ro[k])),
+                   'roles.%s.%s must be null or up to 64 of [A-Za-z0-9+/=_.-]' % (name, k))
+        roles[name] = ro
+    sc['roles'] = roles
     _check(isinstance(sc['deny'], list), 'deny must be a list')
     rules = []
     for i, r in enumerate(sc['deny']):
         r = _entry(r, DENY_DEFAULTS, 'deny[%d]' % i)
         _check(isinstance(r['action'], str) and r['action'], 'deny[%d].action required' % i)
         _check(_opt_str(r['namespace']) and _opt_str(r['resource']) and
-               _opt_str(r['policy_arn']), 'deny[%d]: namespace/resource/policy_arn: strings' % i)
+               _opt_str(r['policy_arn']) and _opt_str(r['principal']),
+               'deny[%d]: namespace/resource/policy_arn/principal: strings' % i)
         _check(r['policy_type'] in POLICY_TYPES,
                'deny[%d].policy_type must be one of %s' % (i, ', '.join(POLICY_TYPES)))
         _check(r['deny'] in ('explicit', 'implicit'), 'deny[%d].deny: explicit|implicit' % i)
@@ -229,6 +248,16 @@ class ImdsKey:
         self.role_id = 'AROA' + _rand(string.ascii_uppercase + '234567', 17)
 
 
+class AssumedKey(ImdsKey):
+    """One STS AssumeRole session: a key pair of role ROLE, session SESSION."""
+
+    def __init__(self, account, role, session, ttl, now, secret_prefix=None, token_prefix=None):
+        super().__init__(role, ttl, now, secret_prefix,
+                         token_prefix if token_prefix is not None else 'FwoGZXIvYXdzE')
+        self.account = account
+        self.session = session
+
+
 class SimState:
     def __init__(self):
         self.lock = threading.RLock()
@@ -247,6 +276,7 @@ class SimState:
         self.imds_current = None     # the pair IMDS hands out now
         self.imds_tokens = {}        # token -> monotonic expiry
         self.role_ids = {}           # role name -> stable AROA id
+        self.assumed_keys = {}       # access key id -> AssumedKey (every session ever issued)
         self.seq = 0
 
     # -- clock ----------------------------------------------------------------------------------
@@ -324,10 +354,13 @@ class SimState:
                 return dict(f)
             return None
 
-    def take_deny(self, action, namespace=None, resource=None):
+    def take_deny(self, action, namespace=None, resource=None, principal=None):
         with self.lock:
             for r in self.scenario['deny']:
                 if r['count'] == 0 or not action_match(r['action'], action):
+                    continue
+                if r['principal'] is not None and (principal is None or
+                                                   not glob_match(r['principal'], principal)):
                     continue
                 if r['namespace'] is not None and r['namespace'] != namespace:
                     continue
@@ -384,6 +417,11 @@ class SimState:
                 arn = k['arn'] or 'arn:aws:iam::%s:user/cwguard-test' % sc['account_id']
                 return (k['secret'], k['token'], k['expired'], arn,
                         'AIDA' + akid[4:].ljust(17, 'X')[:17] if akid.startswith('AKIA') else akid)
+            ak = self.assumed_keys.get(akid)
+            if ak is not None:
+                arn = 'arn:aws:sts::%s:assumed-role/%s/%s' % (ak.account, ak.role, ak.session)
+                return (ak.secret, ak.token, self.now() >= ak.expiration, arn,
+                        '%s:%s' % (ak.role_id, ak.session))
             ik = self.imds_keys.get(akid)
             if ik is not None:
                 arn = 'arn:aws:sts::%s:assumed-role/%s/%s' % (sc['account_id'], ik.role,
@@ -391,6 +429,20 @@ class SimState:
                 return (ik.secret, ik.token, self.now() >= ik.expiration, arn,
                         '%s:%s' % (ik.role_id, sc['instance_id']))
             return None
+
+    # -- STS AssumeRole ---------------------------------------------------------------------------
+    def assume_role(self, role, session, duration):
+        """Issue a session of scenario role `role` (which must exist) for `duration` seconds,
+        or the role's `session_ttl` when set. Returns the AssumedKey."""
+        with self.lock:
+            sc = self.scenario
+            ro = sc['roles'][role]
+            ttl = ro['session_ttl'] if ro['session_ttl'] is not None else duration
+            k = AssumedKey(sc['account_id'], role, session, ttl, self.now(), ro['secret_prefix'],
+                           ro['token_prefix'])
+            k.role_id = self.role_id(role)
+            self.assumed_keys[k.access_key_id] = k
+            return k
 
     # -- IMDS tokens ----------------------------------------------------------------------------
     def imds_new_token(self, ttl):
