@@ -732,6 +732,23 @@ static void test_rotate(void)
         ctx_done(&ctx);
 }
 
+/* A provider on IMDS credentials that live 4 s, retrying fast: their key id and expiry. */
+static usec_t start_short_lived(Ctx *ctx, char **ret_first)
+{
+        const AwsCredentials *c;
+
+        sim_reset(sim);
+        sim_scenario(sim, "{\"imds\": {\"creds_ttl\": 4}}");
+        ctx_new(ctx, &(CredentialsOptions) { .file = "/nonexistent",
+                                             .retry_initial = 200 * USEC_PER_MSEC,
+                                             .retry_max = 400 * USEC_PER_MSEC });
+        refresh(ctx);
+        ASSERT_EQ(credentials_provider_get(ctx->p, &c), 0);
+        *ret_first = strdup(c->access_key_id);
+        ASSERT_NOT_NULL(*ret_first);
+        return c->expiration;
+}
+
 static void test_expiry_while_imds_down(void)
 {
         _cleanup_free_ char *first = NULL;
@@ -742,15 +759,7 @@ static void test_expiry_while_imds_down(void)
         int r;
         Ctx ctx;
 
-        sim_reset(sim);
-        sim_scenario(sim, "{\"imds\": {\"creds_ttl\": 4}}");
-        ctx_new(&ctx, &(CredentialsOptions) { .file = "/nonexistent",
-                                              .retry_initial = 200 * USEC_PER_MSEC,
-                                              .retry_max = 400 * USEC_PER_MSEC });
-        refresh(&ctx);
-        ASSERT_EQ(credentials_provider_get(ctx.p, &c), 0);
-        first = strdup(c->access_key_id);
-        expiration = c->expiration;
+        expiration = start_short_lived(&ctx, &first);
 
         ASSERT_OK(sim_control(sim, "POST", "/imds/stop", NULL, NULL));
 
@@ -822,15 +831,7 @@ static void role_gone_mid_run(const char *fault, ResultClass want, const char *w
         int r;
         Ctx ctx;
 
-        sim_reset(sim);
-        sim_scenario(sim, "{\"imds\": {\"creds_ttl\": 4}}");
-        ctx_new(&ctx, &(CredentialsOptions) { .file = "/nonexistent",
-                                              .retry_initial = 200 * USEC_PER_MSEC,
-                                              .retry_max = 400 * USEC_PER_MSEC });
-        refresh(&ctx);
-        ASSERT_EQ(credentials_provider_get(ctx.p, &c), 0);
-        first = strdup(c->access_key_id);
-        expiration = c->expiration;
+        expiration = start_short_lived(&ctx, &first);
         sim_scenario(sim, fault);
 
         while (now_usec(CLOCK_REALTIME) + 100 * USEC_PER_MSEC < expiration) {
