@@ -31,6 +31,7 @@ const char *config_check_proxy_url(const char *s);         /* libcurl's proxy sc
 const char *config_check_no_proxy(const char *s);
 const char *config_check_path(const char *s);              /* absolute, < PATH_MAX */
 const char *config_check_profile(const char *s);
+const char *config_check_unit(const char *s);
 const char *config_check_namespace(const char *s);         /* CloudWatch metric namespace */
 const char *config_check_log_group(const char *s);
 const char *config_check_log_stream(const char *s);        /* with {placeholders} */

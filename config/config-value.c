@@ -15,6 +15,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "common/agent-unit.h"
 #include "config/config-internal.h"
 
 /* ---- Strings ------------------------------------------------------------------------------- */
@@ -168,6 +169,15 @@ const char *config_check_path(const char *s)
         if (strlen(s) >= PATH_MAX)
                 return "the path is too long";
         return NULL;
+}
+
+/* agent.unit: a unit name systemd would accept, or "" (no agent:unit probe). */
+const char *config_check_unit(const char *s)
+{
+        if (isempty(s) || agent_unit_name_is_valid(s))
+                return NULL;
+        return "not a unit name (e.g. amazon-cloudwatch-agent.service), or \"\" to disable the "
+               "agent:unit probe";
 }
 
 const char *config_check_profile(const char *s)

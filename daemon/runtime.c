@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "common/agent-config.h"
 #include "daemon/runtime.h"
 
 static const char *env_lookup(char **envp, const char *name)
@@ -149,5 +150,9 @@ void runtime_round_options(const Runtime *rt, const Config *c, bool billed, Roun
                 .budget = c->interval,
                 .endpoint_check_interval = c->endpoint_check_interval,
                 .proxy = rt ? rt->proxy : NULL,
+                .agent_unit = empty_to_null(c->agent.unit),
+                .agent_log = c->agent.log ?: AGENT_LOGFILE_DEFAULT,
+                .agent_log_window = c->agent.log_window,
+                .agent_installed = c->agent.installed,
         };
 }
