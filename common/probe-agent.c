@@ -209,11 +209,11 @@ static void probe_agent_log_run(ProbeRun *run)
                 if (r >= 0 && free_and_strdup(&p->agent.log, rd->agent_log) < 0)
                         agent_log_cursor_done(&p->agent.cursor);
         }
-        res->latency = now_usec(CLOCK_MONOTONIC) - started;
         if (r < 0) {
                 (void) log_unreadable(run, r);
                 return;
         }
+        res->latency = now_usec(CLOCK_MONOTONIC) - started;
 
         run->finished = true;
         a->error_lines = scan.error_lines;

@@ -206,7 +206,8 @@ static int round_region_known(Round *rd)
                 ProbeRun *run = &rd->runs[i];
                 ProbeResult *res = &rd->report.probes[i];
 
-                if (res->kind == PROBE_KIND_IMDS)
+                /* The imds and agent probes talk to no AWS service endpoint. */
+                if (res->kind == PROBE_KIND_IMDS || res->kind == PROBE_KIND_AGENT)
                         continue;
                 r = free_and_strdup(&res->endpoint, rd->endpoints[run->service]);
                 if (r < 0)
