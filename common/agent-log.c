@@ -293,7 +293,8 @@ static int scanner_finish(Scanner *sc)
                 if (!text)
                         return -ENOMEM;
                 s->access_denied = true;
-                code_end = text + strspn(text, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz");
+                code_end = text + strspn(text, "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
+                                               "abcdefghijklmnopqrstuvwxyz");
                 s->aws_error_code = strndup(text, (size_t) (code_end - text));
                 if (!s->aws_error_code)
                         return -ENOMEM;

@@ -66,19 +66,33 @@ static void on_unit(int error, const AgentUnitState *st, void *userdata)
         res->latency = now_usec(CLOCK_MONOTONIC) - run->unit_started;
         res->attempts = 1;
         if (error < 0) {
+                bool closed = !p->agent.bus || sd_bus_is_open(p->agent.bus) <= 0;
                 char timeout[32];
+                int k;
 
-                /* A broken connection is replaced next round. */
-                if (error != -ETIMEDOUT && error != -EACCES)
-                        p->agent.bus = sd_bus_flush_close_unref(p->agent.bus);
                 (void) snprintf(timeout, sizeof(timeout), "%.1f",
                                 (double) rd->timeout / USEC_PER_SEC);
-                if (asprintf(&msg, error == -ETIMEDOUT ?
-                                           "no systemd to ask: it did not answer within %s s" :
-                                           "no systemd to ask: the system bus refused the query "
-                                           "(%s)",
-                             error == -ETIMEDOUT ? timeout : strerror(-error)) < 0)
+                /* sd-bus fails the calls of a connection that went away with NoReply, i.e.
+                 * ETIMEDOUT: the state of the connection tells the two apart. dbus-daemon
+                 * closes the connection of a DynamicUser= client at Hello: PID 1 runs it with
+                 * SYSTEMD_NSS_DYNAMIC_BYPASS=1, so it cannot resolve the user (dbus-broker
+                 * can). */
+                if (closed)
+                        k = asprintf(&msg, "no systemd to ask: the system bus closed the "
+                                           "connection (dbus-daemon refuses services running "
+                                           "as a dynamic user: use dbus-broker, or run cwguard "
+                                           "as a static user, see cwguardd(8))");
+                else if (error == -ETIMEDOUT)
+                        k = asprintf(&msg, "no systemd to ask: it did not answer within %s s",
+                                     timeout);
+                else
+                        k = asprintf(&msg, "no systemd to ask: the system bus refused the query "
+                                           "(%s)", strerror(-error));
+                if (k < 0)
                         msg = NULL;
+                /* A broken connection is replaced next round. */
+                if (closed || (error != -ETIMEDOUT && error != -EACCES))
+                        p->agent.bus = sd_bus_flush_close_unref(p->agent.bus);
                 agent_not_applicable(run, msg);
                 round_op_done(rd);
                 return;

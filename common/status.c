@@ -219,13 +219,13 @@ static int agent_to_json(const ProbeAgent *a, struct json_object **ret)
             (a->has_n_restarts && a->n_restarts <= INT64_MAX ?
                      json_add_int(o, "n_restarts", (int64_t) a->n_restarts) :
                      json_add(o, "n_restarts", NULL)) < 0 ||
-            json_add_int(o, "new_restarts", (int64_t) MIN(a->new_restarts, (uint64_t) INT64_MAX)) < 0 ||
+            json_add_int(o, "new_restarts", (int64_t) MIN(a->new_restarts, INT64_MAX)) < 0 ||
             json_add_time(o, "active_since", a->active_enter) < 0 ||
             json_add_string(o, "log", a->log) < 0 ||
-            json_add_int(o, "error_lines", (int64_t) MIN(a->error_lines, (uint64_t) INT64_MAX)) < 0 ||
+            json_add_int(o, "error_lines", (int64_t) MIN(a->error_lines, INT64_MAX)) < 0 ||
             json_add_string(o, "last_line", a->last_line) < 0 ||
             json_add_time(o, "last_line_at", a->last_line_at) < 0 ||
-            json_add_int(o, "skipped_bytes", (int64_t) MIN(a->skipped_bytes, (uint64_t) INT64_MAX)) < 0)
+            json_add_int(o, "skipped_bytes", (int64_t) MIN(a->skipped_bytes, INT64_MAX)) < 0)
                 return -ENOMEM;
 
         *ret = TAKE_PTR(o);

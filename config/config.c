@@ -690,8 +690,8 @@ static const ConfigKey agent_keys[] = {
           .check = config_check_unit },
         /* Long enough for a restart loop with back-off to show, short enough that an old error
          * does not keep a fixed agent red. */
-        { .name = "log_window", .parse = parse_duration, .offset = offsetof(Config, agent.log_window),
-          .min = 10 * USEC_PER_SEC, .max = 24 * USEC_PER_HOUR },
+        { .name = "log_window", .parse = parse_duration,
+          .offset = offsetof(Config, agent.log_window), .min = 10 * USEC_PER_SEC, .max = 24 * USEC_PER_HOUR },
         {},
 };
 

@@ -359,7 +359,8 @@ static void test_unit_judge(void)
         st = (AgentUnitState) { .load_state = (char *) "loaded", .active_state = (char *) "failed",
                                 .sub_state = (char *) "failed", .result = (char *) "exit-code",
                                 .n_restarts = 0, .has_n_restarts = true };
-        judge(&st, &first, RESULT_CLASS_AGENT_NOT_RUNNING, 0, "is failed (failed), result exit-code");
+        judge(&st, &first, RESULT_CLASS_AGENT_NOT_RUNNING, 0,
+              "is failed (failed), result exit-code");
         st.active_state = (char *) "inactive";
         st.sub_state = (char *) "dead";
         st.result = (char *) "success";
