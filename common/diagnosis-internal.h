@@ -63,6 +63,10 @@ void explain_quote(Explain *e);
 /* The probe's log group ARN with @suffix (the "*" group if the target is no valid name). */
 int explain_log_arn(const Explain *e, const char *suffix, char **ret);
 
+/* The writers of diagnosis-agent.c. */
+int explain_agent_not_running(Explain *e);
+int explain_agent_errors(Explain *e);
+
 /* The writers of diagnosis-access.c. */
 int explain_access_denied(Explain *e);
 int explain_kms_denied(Explain *e);

@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * diagnosis-remedy.c: the text for each failure class, one writer per class in a table indexed
- * by ResultClass (access-denied and kms-denied live in diagnosis-access.c). Each writer
+ * by ResultClass (access-denied and kms-denied live in diagnosis-access.c, the agent's classes
+ * in diagnosis-agent.c). Each writer
  * finishes the message ("<subject>: " is already written) and writes the remedy: the layer to
  * change in the words an operator searches for (hop limit, trust policy, VPC interface
  * endpoint...), and the exact command or cwguard setting. The writers print into the
@@ -575,6 +576,8 @@ static const FailureWriter failure_table[_RESULT_CLASS_MAX] = {
         [RESULT_CLASS_TIMEOUT] = explain_unreachable,
         [RESULT_CLASS_TLS_FAILURE] = explain_tls,
         [RESULT_CLASS_PROXY_FAILURE] = explain_proxy,
+        [RESULT_CLASS_AGENT_NOT_RUNNING] = explain_agent_not_running,
+        [RESULT_CLASS_AGENT_ERRORS] = explain_agent_errors,
 };
 
 int explain_failure(Explain *e)

@@ -358,6 +358,9 @@ static void explain_subject(Explain *e)
         case PROBE_KIND_ENDPOINT:
                 fprintf(e->msg, "Endpoint %s", e->host ?: strna(r->target));
                 break;
+        case PROBE_KIND_AGENT:
+                fputs("CloudWatch agent", e->msg);
+                break;
         default:
                 fprintf(e->msg, "Probe '%s'", strna(r->id));
                 break;
@@ -453,6 +456,13 @@ static void explain_ok(Explain *e)
                 break;
         case PROBE_KIND_ENDPOINT:
                 explain_ok_endpoint(e);
+                break;
+        case PROBE_KIND_AGENT:
+                /* The probe's own one-line verdict: "unit ... is active (running) since ...". */
+                if (e->quote)
+                        fprintf(e->msg, ": %s", e->quote);
+                else
+                        fputs(": ok", e->msg);
                 break;
         default:
                 fputs(" succeeded", e->msg);

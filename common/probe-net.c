@@ -25,6 +25,7 @@ void probe_run_cancel(ProbeRun *run)
         run->call = aws_call_cancel(run->call);
         run->request = http_request_cancel(run->request);
         run->imds = imds_operation_cancel(run->imds);
+        run->unit_query = agent_unit_query_cancel(run->unit_query);
 }
 
 /* ---- imds -------------------------------------------------------------------------------- */

@@ -18,6 +18,7 @@ static const char *const probe_kind_table[_PROBE_KIND_MAX] = {
         [PROBE_KIND_METRICS] = "metrics",
         [PROBE_KIND_LOGS] = "logs",
         [PROBE_KIND_ENDPOINT] = "endpoint",
+        [PROBE_KIND_AGENT] = "agent",
 };
 
 DEFINE_STRING_TABLE_LOOKUP(probe_kind, ProbeKind, _PROBE_KIND_MAX);
@@ -72,6 +73,20 @@ AddressScope address_scope_of(const char *address)
         return ADDRESS_SCOPE_PUBLIC;
 }
 
+void probe_agent_done(ProbeAgent *a)
+{
+        if (!a)
+                return;
+        free(a->unit);
+        free(a->load_state);
+        free(a->active_state);
+        free(a->sub_state);
+        free(a->unit_result);
+        free(a->log);
+        free(a->last_line);
+        *a = (ProbeAgent) {};
+}
+
 void probe_result_done(ProbeResult *r)
 {
         if (!r)
@@ -89,6 +104,7 @@ void probe_result_done(ProbeResult *r)
         free(r->net.host);
         free(r->net.address);
         free(r->net.evidence);
+        probe_agent_done(&r->agent);
         free(r->operation);
         free(r->role_arn);
         for (size_t i = 0; i < r->n_debug; i++)

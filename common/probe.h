@@ -24,6 +24,7 @@ typedef enum ProbeKind {
         PROBE_KIND_METRICS,     /* "metrics": PutMetricData into one namespace */
         PROBE_KIND_LOGS,        /* "logs": PutLogEvents into one log group */
         PROBE_KIND_ENDPOINT,    /* "endpoint": DNS, TCP and TLS to one service endpoint */
+        PROBE_KIND_AGENT,       /* "agent": the CloudWatch agent itself (unit, log) */
         _PROBE_KIND_MAX,
         _PROBE_KIND_INVALID = -EINVAL,
 } ProbeKind;
@@ -67,12 +68,38 @@ typedef struct ProbeNetwork {
 } ProbeNetwork;
 
 /*
+ * What the agent probes found (kind agent only). Every string came from D-Bus or the agent's
+ * log, i.e. from outside: sanitised (one line, valid UTF-8, capped) before it is stored here.
+ */
+typedef struct ProbeAgent {
+        /* agent:unit */
+        char *unit;               /* "amazon-cloudwatch-agent.service" */
+        char *load_state;         /* "loaded", "not-found", ...; NULL: not asked */
+        char *active_state;       /* "active", "failed", "activating", ... */
+        char *sub_state;          /* "running", "auto-restart", ... */
+        char *unit_result;        /* the Service's Result: "success", "exit-code", ... */
+        uint64_t n_restarts;      /* NRestarts (automatic restarts since the unit was loaded) */
+        bool has_n_restarts;
+        uint64_t new_restarts;    /* NRestarts growth since the previous round (daemon) */
+        usec_t active_enter;      /* realtime µs of the current activation, 0: unknown */
+        /* agent:log */
+        char *log;                /* the log file's path */
+        uint64_t error_lines;     /* error lines found in this round's scan */
+        char *last_line;          /* the last of them, sanitised and capped; NULL: none */
+        usec_t last_line_at;      /* its timestamp (realtime µs), 0: none */
+        uint64_t skipped_bytes;   /* not read this round (beyond the per-round cap) */
+        bool from_window;         /* counted within @window (first round, one-shot check), not
+                                   * since the previous round */
+        usec_t window;            /* agent.log_window, for the message */
+} ProbeAgent;
+
+/*
  * One probe's result. Strings are owned; NULL where a field does not apply (the JSON shows
  * null). The round fills the facts; diagnosis_explain() fills @message and @remedy.
  */
 typedef struct ProbeResult {
         char *id;                 /* "imds", "identity", "metrics:CWAgent", "logs:/aws/ec2/app",
-                                   * "endpoint:logs" */
+                                   * "endpoint:logs", "agent:unit", "agent:log" */
         ProbeKind kind;
         char *target;             /* namespace, log group or service; NULL for imds/identity */
         char *endpoint;           /* the URL (or IMDS endpoint) the probe talked to */
@@ -98,6 +125,7 @@ typedef struct ProbeResult {
         char *remedy;             /* one or two sentences naming the exact change; NULL when ok */
 
         ProbeNetwork net;         /* endpoint probes */
+        ProbeAgent agent;         /* agent probes */
         char *operation;          /* the AWS operation of the decisive call ("PutLogEvents") */
         char *role_arn;           /* the role the probe ran as (STS AssumeRole); NULL: the base
                                    * credentials */
@@ -105,6 +133,11 @@ typedef struct ProbeResult {
         AwsCallDebug *debug;      /* with debug on: one record per AWS call made, in order */
         size_t n_debug;
 } ProbeResult;
+
+/**
+ * probe_agent_done() - free what @a owns and reset it (idempotent).
+ */
+void probe_agent_done(ProbeAgent *a);
 
 /**
  * probe_result_done() - free what @r owns and reset it (idempotent).

@@ -32,6 +32,8 @@ static const char *const result_class_table[_RESULT_CLASS_MAX] = {
         [RESULT_CLASS_TLS_FAILURE] = "tls-failure",
         [RESULT_CLASS_PROXY_FAILURE] = "proxy-failure",
         [RESULT_CLASS_NOT_APPLICABLE] = "not-applicable",
+        [RESULT_CLASS_AGENT_NOT_RUNNING] = "agent-not-running",
+        [RESULT_CLASS_AGENT_ERRORS] = "agent-errors",
 };
 
 DEFINE_STRING_TABLE_LOOKUP(result_class, ResultClass, _RESULT_CLASS_MAX);

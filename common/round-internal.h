@@ -3,6 +3,10 @@
 /* round-internal.h: the state of a running round, shared by round.c and the probe-*.c files. */
 
 #include "common/assume-role.h"
+#include <systemd/sd-bus.h>
+
+#include "common/agent-log.h"
+#include "common/agent-unit.h"
 #include "common/aws-call.h"
 #include "common/imds.h"
 #include "common/round.h"
@@ -25,6 +29,8 @@ typedef struct ProbeRun {
         AwsCall *call;
         HttpRequest *request;          /* endpoint fresh check */
         ImdsOperation *imds;
+        AgentUnitQuery *unit_query;    /* agent:unit */
+        usec_t unit_started;           /* CLOCK_MONOTONIC */
 } ProbeRun;
 
 typedef enum RoundStage {
@@ -55,6 +61,10 @@ struct Round {
         bool asg_from_tags;
         ImdsOperation *asg_op;         /* the tag lookup in flight */
         char *metrics_source, *logs_source;
+        char *agent_unit;              /* NULL: no agent:unit probe */
+        char *agent_log;               /* NULL: no agent:log probe */
+        usec_t agent_log_window;
+        bool agent_installed;
         bool create_log_group, heartbeat_detail, billed, force_endpoint_check, debug, via_proxy;
         usec_t timeout, budget, endpoint_check_interval;
 
@@ -100,6 +110,16 @@ struct Prober {
         bool asg_looked_up;
         char *asg;                         /* NULL: no such tag, or tags not in metadata */
         RoleSessions *role_sessions;       /* assumed-role sessions, kept across rounds */
+        /* The agent probes' memory: the bus connection (reconnected when it dropped), the unit's
+         * NRestarts at the previous round, and how far the agent's log has been read. */
+        struct {
+                sd_bus *bus;
+                char *unit;                /* the unit @restarts belongs to */
+                bool have_restarts;
+                uint64_t restarts;
+                AgentLogCursor cursor;
+                char *log;                 /* the path @cursor belongs to */
+        } agent;
 };
 
 /* round.c */
@@ -131,3 +151,7 @@ int probe_endpoint_start(ProbeRun *run);
 void probe_endpoint_from_connection(ProbeRun *run, const ProbeResult *src,
                                     const AwsCallConnection *c);
 void probe_run_cancel(ProbeRun *run);
+
+/* probe-agent.c: agent:unit and agent:log, started with the round. */
+void probe_agent_start_all(Round *rd);
+void prober_agent_done(Prober *p);

@@ -59,6 +59,8 @@ static Round *round_free(Round *rd)
         free(rd->auto_scaling_group);
         free(rd->metrics_source);
         free(rd->logs_source);
+        free(rd->agent_unit);
+        free(rd->agent_log);
         free(rd->private_ip);
         round_roles_free(rd);
         aws_credentials_free(rd->credentials);
@@ -237,7 +239,8 @@ static int round_region_known(Round *rd)
                 ProbeRun *run = &rd->runs[i];
                 ProbeResult *res = &rd->report.probes[i];
 
-                if (res->kind == PROBE_KIND_IMDS)
+                /* The imds and agent probes talk to no AWS service endpoint. */
+                if (res->kind == PROBE_KIND_IMDS || res->kind == PROBE_KIND_AGENT)
                         continue;
                 r = free_and_strdup(&res->endpoint, rd->endpoints[run->service]);
                 if (r < 0)
@@ -761,6 +764,19 @@ static int round_build(Round *rd)
                 if (r < 0)
                         return r;
         }
+        /* The agent itself: no AWS service, no credentials. */
+        if (rd->agent_unit) {
+                r = round_add_probe(rd, PROBE_KIND_AGENT, "unit", _PROBE_SERVICE_INVALID,
+                                    "config", false);
+                if (r < 0)
+                        return r;
+        }
+        if (rd->agent_log) {
+                r = round_add_probe(rd, PROBE_KIND_AGENT, "log", _PROBE_SERVICE_INVALID,
+                                    "config", false);
+                if (r < 0)
+                        return r;
+        }
         return 0;
 }
 
@@ -834,8 +850,14 @@ static int round_new(Prober *p, const RoundOptions *o, Round **ret)
         if (strdup_opt(&rd->log_stream_template, o->log_stream ?: ROUND_DEFAULT_LOG_STREAM) < 0 ||
             strdup_opt(&rd->auto_scaling_group, o->auto_scaling_group) < 0 ||
             strdup_opt(&rd->metrics_source, o->metrics_source ?: "config") < 0 ||
-            strdup_opt(&rd->logs_source, o->logs_source ?: "config") < 0)
+            strdup_opt(&rd->logs_source, o->logs_source ?: "config") < 0 ||
+            strdup_opt(&rd->agent_unit, empty_to_null(o->agent_unit)) < 0 ||
+            strdup_opt(&rd->agent_log, empty_to_null(o->agent_log)) < 0)
                 return -ENOMEM;
+        if (rd->agent_unit && !agent_unit_name_is_valid(rd->agent_unit))
+                return -EINVAL;
+        rd->agent_log_window = o->agent_log_window ?: ROUND_DEFAULT_AGENT_LOG_WINDOW;
+        rd->agent_installed = o->agent_installed;
         rd->asg_from_tags = o->auto_scaling_group_from_tags;
         rd->create_log_group = o->create_log_group;
         rd->heartbeat_detail = o->heartbeat_detail;
@@ -888,6 +910,8 @@ int prober_start_round(Prober *p, const RoundOptions *opts, RoundCallback callba
         p->round = rd;
         r = run_start(&rd->runs[0], probe_imds_start);
         if (r >= 0)
+                probe_agent_start_all(rd);
+        if (r >= 0)
                 r = round_start_credentials(rd);
         if (r >= 0 && rd->region)
                 r = round_region_known(rd);
@@ -920,6 +944,7 @@ int prober_new(sd_event *event, HttpClient *http, CredentialsProvider *credentia
         if (!p)
                 return -ENOMEM;
         p->event = sd_event_ref(event);
+        p->agent.cursor = AGENT_LOG_CURSOR_NULL;
         p->http = http;
         p->credentials = credentials;
         *ret = p;
@@ -932,6 +957,7 @@ Prober *prober_free(Prober *p)
                 return NULL;
         round_free(p->round);
         role_sessions_free(p->role_sessions);
+        prober_agent_done(p);
         free(p->asg);
         sd_event_unref(p->event);
         return mfree(p);

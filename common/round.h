@@ -31,6 +31,7 @@ ProbeService probe_service_from_string(const char *s) _pure_;
 #define ROUND_FAILING_METRIC "FailingProbes"
 #define ROUND_PROBE_METRIC "cwguard_probe"
 #define ROUND_DEFAULT_LOG_STREAM "cwguard-{instance_id}"
+#define ROUND_DEFAULT_AGENT_LOG_WINDOW (10 * USEC_PER_MINUTE)
 
 /* What to probe and how. Strings are copied by prober_start_round(). */
 typedef struct RoundOptions {
@@ -61,6 +62,10 @@ typedef struct RoundOptions {
         const char *role_arns[_PROBE_SERVICE_MAX]; /* the role the agent assumes for the
                                         * service's calls (monitoring: metrics, logs: logs, sts:
                                         * the agent-level role); NULL: the base credentials */
+        const char *agent_unit;        /* the agent's systemd unit; NULL: no agent:unit probe */
+        const char *agent_log;         /* the agent's log file; NULL: no agent:log probe */
+        usec_t agent_log_window;       /* one-shot look-back over the log; 0: 10 min */
+        bool agent_installed;          /* the agent's configuration exists (for messages) */
 } RoundOptions;
 
 /*
@@ -99,7 +104,9 @@ DEFINE_TRIVIAL_CLEANUP_FUNC(Prober *, prober_free);
  *
  * Order inside the round: the imds probe and the credentials (refreshed only when there are no
  * usable ones) first; the endpoint probes as soon as the region is known; the signed probes
- * (identity, metrics, logs) once credentials are settled; the heartbeat PutMetricData last, with
+ * (identity, metrics, logs) once credentials are settled; the agent probes (agent:unit over
+ * D-Bus, agent:log from the agent's log file) with the imds probe, in every round; the
+ * heartbeat PutMetricData last, with
  * value 1 when every other probe is ok and 0 otherwise. Every result is explained
  * (diagnosis_explain_report()) before @callback runs.
  *

@@ -275,6 +275,48 @@ static const StringField identity_strings[] = {
         { "role_arn", offsetof(ProbeIdentity, role_arn) },
 };
 
+static const StringField agent_strings[] = {
+        { "unit", offsetof(ProbeAgent, unit) },
+        { "load_state", offsetof(ProbeAgent, load_state) },
+        { "active_state", offsetof(ProbeAgent, active_state) },
+        { "sub_state", offsetof(ProbeAgent, sub_state) },
+        { "unit_result", offsetof(ProbeAgent, unit_result) },
+        { "log", offsetof(ProbeAgent, log) },
+        { "last_line", offsetof(ProbeAgent, last_line) },
+};
+
+static int agent_from_json(struct json_object *o, ProbeAgent *a)
+{
+        int64_t i;
+        bool null;
+        int r;
+
+        r = json_get_strings(o, agent_strings, ELEMENTSOF(agent_strings), a);
+        if (r < 0)
+                return r;
+        r = json_get_int(o, "n_restarts", 0, INT64_MAX, &i, &null);
+        if (r < 0)
+                return r;
+        a->n_restarts = (uint64_t) i;
+        a->has_n_restarts = !null;
+        r = json_get_int(o, "new_restarts", 0, INT64_MAX, &i, /* ret_null= */ NULL);
+        if (r < 0)
+                return r;
+        a->new_restarts = (uint64_t) i;
+        r = json_get_int(o, "error_lines", 0, INT64_MAX, &i, /* ret_null= */ NULL);
+        if (r < 0)
+                return r;
+        a->error_lines = (uint64_t) i;
+        r = json_get_int(o, "skipped_bytes", 0, INT64_MAX, &i, /* ret_null= */ NULL);
+        if (r < 0)
+                return r;
+        a->skipped_bytes = (uint64_t) i;
+        r = json_get_time(o, "active_since", &a->active_enter);
+        if (r < 0)
+                return r;
+        return json_get_time(o, "last_line_at", &a->last_line_at);
+}
+
 static int network_from_json(struct json_object *o, ProbeNetwork *n)
 {
         const char *scope;
@@ -318,7 +360,7 @@ static int network_from_json(struct json_object *o, ProbeNetwork *n)
 int status_probe_from_json(struct json_object *o, ProbeResult *ret)
 {
         _cleanup_(probe_result_done) ProbeResult p = {};
-        struct json_object *net;
+        struct json_object *net, *agent;
         const char *kind, *class, *policy_type, *deny;
         int64_t i;
         bool null;
@@ -379,7 +421,8 @@ int status_probe_from_json(struct json_object *o, ProbeResult *ret)
         r = json_get_string_ref(o, "deny", &deny);
         if (r < 0)
                 return r;
-        if (status_class_has_denied(p.class)) {
+        if (status_class_has_denied(p.class) ||
+            (p.class == RESULT_CLASS_AGENT_ERRORS && (policy_type || deny))) {
                 p.denied.policy_type = policy_type_from_string(policy_type);
                 if (p.denied.policy_type < 0)
                         p.denied.policy_type = POLICY_TYPE_UNKNOWN;
@@ -393,6 +436,14 @@ int status_probe_from_json(struct json_object *o, ProbeResult *ret)
                 return r;
         if (net && p.kind == PROBE_KIND_ENDPOINT) {
                 r = network_from_json(net, &p.net);
+                if (r < 0)
+                        return r;
+        }
+        r = json_get_object(o, "agent", &agent);
+        if (r < 0)
+                return r;
+        if (agent && p.kind == PROBE_KIND_AGENT) {
+                r = agent_from_json(agent, &p.agent);
                 if (r < 0)
                         return r;
         }

@@ -202,6 +202,36 @@ static int network_to_json(const ProbeNetwork *n, struct json_object **ret)
         return 0;
 }
 
+/* The agent probes' facts; strings from D-Bus and the agent's log were sanitised by the probe,
+ * and json-c escapes what JSON needs escaped. */
+static int agent_to_json(const ProbeAgent *a, struct json_object **ret)
+{
+        _cleanup_(json_object_putp) struct json_object *o = NULL;
+
+        o = json_object_new_object();
+        if (!o)
+                return -ENOMEM;
+        if (json_add_string(o, "unit", a->unit) < 0 ||
+            json_add_string(o, "load_state", a->load_state) < 0 ||
+            json_add_string(o, "active_state", a->active_state) < 0 ||
+            json_add_string(o, "sub_state", a->sub_state) < 0 ||
+            json_add_string(o, "unit_result", a->unit_result) < 0 ||
+            (a->has_n_restarts && a->n_restarts <= INT64_MAX ?
+                     json_add_int(o, "n_restarts", (int64_t) a->n_restarts) :
+                     json_add(o, "n_restarts", NULL)) < 0 ||
+            json_add_int(o, "new_restarts", (int64_t) MIN(a->new_restarts, INT64_MAX)) < 0 ||
+            json_add_time(o, "active_since", a->active_enter) < 0 ||
+            json_add_string(o, "log", a->log) < 0 ||
+            json_add_int(o, "error_lines", (int64_t) MIN(a->error_lines, INT64_MAX)) < 0 ||
+            json_add_string(o, "last_line", a->last_line) < 0 ||
+            json_add_time(o, "last_line_at", a->last_line_at) < 0 ||
+            json_add_int(o, "skipped_bytes", (int64_t) MIN(a->skipped_bytes, INT64_MAX)) < 0)
+                return -ENOMEM;
+
+        *ret = TAKE_PTR(o);
+        return 0;
+}
+
 static int debug_to_json(const AwsCallDebug *d, struct json_object **ret)
 {
         _cleanup_(json_object_putp) struct json_object *o = NULL, *headers = NULL;
@@ -239,7 +269,8 @@ static int debug_to_json(const AwsCallDebug *d, struct json_object **ret)
 
 int status_probe_to_json(const ProbeResult *p, StatusJsonFlags flags, struct json_object **ret)
 {
-        _cleanup_(json_object_putp) struct json_object *o = NULL, *net = NULL, *debug = NULL;
+        _cleanup_(json_object_putp) struct json_object *o = NULL, *net = NULL, *debug = NULL,
+                *agent = NULL;
         const char *kind, *class, *policy_type = NULL, *deny = NULL;
         int r;
 
@@ -252,13 +283,18 @@ int status_probe_to_json(const ProbeResult *p, StatusJsonFlags flags, struct jso
 
         /* Which policy layer denied, and how, is only known for the denial classes; elsewhere
          * "unknown" would read as "denied by something unknown". */
-        if (status_class_has_denied(p->class)) {
+        if (status_result_has_denied(p)) {
                 policy_type = policy_type_to_string(p->denied.policy_type) ?: "unknown";
                 deny = deny_kind_to_string(p->denied.deny) ?: "unknown";
         }
 
         if (p->kind == PROBE_KIND_ENDPOINT) {
                 r = network_to_json(&p->net, &net);
+                if (r < 0)
+                        return r;
+        }
+        if (p->kind == PROBE_KIND_AGENT) {
+                r = agent_to_json(&p->agent, &agent);
                 if (r < 0)
                         return r;
         }
@@ -311,7 +347,8 @@ int status_probe_to_json(const ProbeResult *p, StatusJsonFlags flags, struct jso
             json_add_string(o, "aws_message", p->aws_message) < 0 ||
             (p->has_clock_offset ? json_add_int(o, "clock_offset_s", p->clock_offset_sec) :
                                    json_add(o, "clock_offset_s", NULL)) < 0 ||
-            json_add(o, "network", TAKE_PTR(net)) < 0)
+            json_add(o, "network", TAKE_PTR(net)) < 0 ||
+            json_add(o, "agent", TAKE_PTR(agent)) < 0)
                 return -ENOMEM;
         if (debug && json_add(o, "debug", TAKE_PTR(debug)) < 0)
                 return -ENOMEM;

@@ -31,6 +31,16 @@ static inline bool status_class_has_denied(ResultClass c)
         return c == RESULT_CLASS_ACCESS_DENIED || c == RESULT_CLASS_KMS_DENIED;
 }
 
+/*
+ * Whether @p carries access-denied facts: the denial classes, and agent-errors whose last line
+ * held an AccessDenied the parser understood.
+ */
+static inline bool status_result_has_denied(const ProbeResult *p)
+{
+        return status_class_has_denied(p->class) ||
+               (p->class == RESULT_CLASS_AGENT_ERRORS && (p->denied.action || p->denied.principal));
+}
+
 typedef enum StatusJsonFlags {
         STATUS_JSON_DEBUG = 1 << 0,   /* add each probe's "debug" list (the AWS calls made) */
         STATUS_JSON_PRETTY = 1 << 1,  /* indented, one key per line; else one compact line */
@@ -44,7 +54,8 @@ typedef enum StatusJsonFlags {
  *
  * Every key of the format is present, JSON null where the field does not apply (a latency,
  * http_status or dns/connect/tls time of 0, a missing clock offset, "network" for kinds other
- * than endpoint, "policy_type"/"deny" outside status_class_has_denied()). Durations are
+ * than endpoint, "agent" for kinds other than agent, "policy_type"/"deny" outside
+ * status_result_has_denied()). Durations are
  * milliseconds with up to three decimals (microsecond precision), an integer when whole, capped
  * at STATUS_DURATION_MAX; times are "YYYY-MM-DDTHH:MM:SSZ" (whole seconds, capped at
  * STATUS_TIME_MAX; null before 1970-01-01T00:00:01Z). Strings that are not valid UTF-8 get

@@ -259,6 +259,20 @@ static int resolve_heartbeat_namespace(Config *c)
                                c->probes.metrics[0] ?: AGENT_NAMESPACE_DEFAULT);
 }
 
+/* agent.log: as configured, else where the agent's JSON says it logs, else its standard file. An
+ * empty agent.logfile means stdout (the journal): then there is no file to read, and the
+ * standard one, if any, is stale; it is still what we look at, and says "no log" when absent. */
+static int resolve_agent_log(Config *c, const AgentConfig *a)
+{
+        const char *v = a && a->installed ? a->logfile.value : NULL;
+
+        if (c->agent.log)
+                return 0;
+        if (isempty(v) || config_check_path(v))
+                v = AGENT_LOGFILE_DEFAULT;
+        return free_and_strdup(&c->agent.log, v);
+}
+
 int config_apply_agent(Config *c, const AgentConfig *agent, const AgentToml *toml)
 {
         int r = 0;
@@ -268,6 +282,8 @@ int config_apply_agent(Config *c, const AgentConfig *agent, const AgentToml *tom
         c->agent.installed = agent && agent->installed;
         if (c->agent.installed)
                 r = apply_json(c, agent);
+        if (r >= 0)
+                r = resolve_agent_log(c, agent);
         if (r >= 0 && toml)
                 r = apply_toml(c, toml);
         if (r >= 0)

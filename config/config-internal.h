@@ -32,6 +32,7 @@ const char *config_check_no_proxy(const char *s);
 const char *config_check_path(const char *s);              /* absolute, < PATH_MAX */
 const char *config_check_profile(const char *s);
 const char *config_check_role_arn(const char *s);          /* arn:aws...:iam::ACCOUNT:role/N */
+const char *config_check_unit(const char *s);
 const char *config_check_namespace(const char *s);         /* CloudWatch metric namespace */
 const char *config_check_log_group(const char *s);
 const char *config_check_log_stream(const char *s);        /* with {placeholders} */

@@ -16,6 +16,7 @@
 #include <strings.h>
 
 #include "common/assume-role.h"
+#include "common/agent-unit.h"
 #include "config/config-internal.h"
 
 /* ---- Strings ------------------------------------------------------------------------------- */
@@ -174,6 +175,15 @@ const char *config_check_path(const char *s)
 const char *config_check_role_arn(const char *s)
 {
         return role_arn_check(s);
+}
+
+/* agent.unit: a unit name systemd would accept, or "" (no agent:unit probe). */
+const char *config_check_unit(const char *s)
+{
+        if (isempty(s) || agent_unit_name_is_valid(s))
+                return NULL;
+        return "not a unit name (e.g. amazon-cloudwatch-agent.service), or \"\" to disable the "
+               "agent:unit probe";
 }
 
 const char *config_check_profile(const char *s)

@@ -19,6 +19,7 @@
 
 #include "common/agent-config.h"
 #include "common/agent-toml.h"
+#include "common/agent-unit.h"
 #include "config/config-internal.h"
 
 #define LOG_STREAM_DEFAULT "cwguard-{instance_id}"
@@ -112,6 +113,8 @@ Config *config_free(Config *c)
         free(c->probes.log_stream);
         free(c->agent.config);
         free(c->agent.common_config);
+        free(c->agent.log);
+        free(c->agent.unit);
         strv_free(c->agent.notes);
         free(c->heartbeat.namespace);
         free(c->heartbeat.auto_scaling_group);
@@ -139,8 +142,10 @@ static int config_new_unresolved(Config **ret)
         c->probes.logs = calloc(1, sizeof(char *));
         c->agent.config = strdup(AGENT_CONFIG_PATH);
         c->agent.common_config = strdup(AGENT_COMMON_CONFIG_PATH);
+        c->agent.unit = strdup(AGENT_UNIT_DEFAULT);
+        c->agent.log_window = 10 * USEC_PER_MINUTE;
         if (!c->imds.endpoint || !c->probes.log_stream || !c->probes.logs || !c->agent.config ||
-            !c->agent.common_config ||
+            !c->agent.common_config || !c->agent.unit ||
             strv_extend(&c->probes.metrics, NAMESPACE_DEFAULT) < 0)
                 return -ENOMEM;
         /* calloc() made every origin CONFIG_SOURCE_DEFAULT. */
@@ -685,6 +690,14 @@ static const ConfigKey agent_keys[] = {
           .check = config_check_path },
         { .name = "common_config", .parse = parse_string,
           .offset = offsetof(Config, agent.common_config), .check = config_check_path },
+        { .name = "log", .parse = parse_string, .offset = offsetof(Config, agent.log),
+          .check = config_check_path },
+        { .name = "unit", .parse = parse_string, .offset = offsetof(Config, agent.unit),
+          .check = config_check_unit },
+        /* Long enough for a restart loop with back-off to show, short enough that an old error
+         * does not keep a fixed agent red. */
+        { .name = "log_window", .parse = parse_duration,
+          .offset = offsetof(Config, agent.log_window), .min = 10 * USEC_PER_SEC, .max = 24 * USEC_PER_HOUR },
         {},
 };
 

@@ -141,6 +141,11 @@ typedef struct ConfigHeartbeat {
 typedef struct ConfigAgent {
         char *config;          /* its JSON configuration; never NULL */
         char *common_config;   /* its common-config.toml; never NULL */
+        char *log;             /* its log file; NULL until config_apply_agent() resolved it:
+                                * the JSON's agent.logfile, else AGENT_LOGFILE_DEFAULT */
+        char *unit;            /* its systemd unit; "" disables the agent:unit probe; never NULL */
+        usec_t log_window;     /* how far back `cwguardctl check` (and the daemon's first round)
+                                * looks in the log */
         bool installed;        /* set by config_apply_agent(): the configuration exists */
         char **notes;          /* set by config_apply_agent(): what was skipped or is wrong */
 } ConfigAgent;

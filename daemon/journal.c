@@ -228,7 +228,7 @@ static void entry_add_probe_facts(Entry *e, const ProbeResult *r, ProbeTransitio
         /* As in the status JSON: the layer and kind of a denial are stated ("unknown" when AWS
          * does not say) for the denial classes only; elsewhere "unknown" would read as "denied
          * by something unknown". */
-        if (status_class_has_denied(r->class)) {
+        if (status_result_has_denied(r)) {
                 entry_add(e, "CWGUARD_POLICY_TYPE",
                           policy_type_to_string(d->policy_type) ?: "unknown");
                 entry_add(e, "CWGUARD_DENY", deny_kind_to_string(d->deny) ?: "unknown");
@@ -242,6 +242,25 @@ static void entry_add_probe_facts(Entry *e, const ProbeResult *r, ProbeTransitio
                 if (r->net.address && r->net.scope != ADDRESS_SCOPE_UNKNOWN)
                         entry_add(e, "CWGUARD_ADDRESS_SCOPE",
                                   address_scope_to_string(r->net.scope));
+        }
+        if (r->kind == PROBE_KIND_AGENT) {
+                const ProbeAgent *a = &r->agent;
+                char when[ISO8601_MAX];
+
+                entry_add(e, "CWGUARD_AGENT_UNIT", a->unit);
+                entry_add(e, "CWGUARD_AGENT_ACTIVE_STATE", a->active_state);
+                entry_add(e, "CWGUARD_AGENT_SUB_STATE", a->sub_state);
+                entry_add(e, "CWGUARD_AGENT_RESULT", a->unit_result);
+                if (a->has_n_restarts)
+                        entry_addf(e, "CWGUARD_AGENT_N_RESTARTS", "%" PRIu64, a->n_restarts);
+                entry_add(e, "CWGUARD_AGENT_LOG", a->log);
+                if (a->log)
+                        entry_addf(e, "CWGUARD_AGENT_ERROR_LINES", "%" PRIu64, a->error_lines);
+                /* Untrusted text: entry_add() makes it one line, so it cannot add fields. */
+                entry_add(e, "CWGUARD_AGENT_LAST_LINE", a->last_line);
+                if (a->last_line_at > 0)
+                        entry_add(e, "CWGUARD_AGENT_LAST_LINE_AT",
+                                  iso8601_format(a->last_line_at, when));
         }
         if (!r->ok)
                 entry_add(e, "CWGUARD_REMEDY", r->remedy);

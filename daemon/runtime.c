@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "common/agent-config.h"
 #include "daemon/runtime.h"
 
 static const char *env_lookup(char **envp, const char *name)
@@ -154,5 +155,9 @@ void runtime_round_options(const Runtime *rt, const Config *c, bool billed, Roun
                         [PROBE_SERVICE_LOGS] = config_logs_role_arn(c),
                         [PROBE_SERVICE_STS] = c->credentials.role_arn,
                 },
+                .agent_unit = empty_to_null(c->agent.unit),
+                .agent_log = c->agent.log ?: AGENT_LOGFILE_DEFAULT,
+                .agent_log_window = c->agent.log_window,
+                .agent_installed = c->agent.installed,
         };
 }

@@ -261,8 +261,57 @@ static void test_unusable_values_become_notes(void)
         ASSERT_ERROR(config_apply_agent(NULL, &a, &t), EINVAL);
 }
 
+/* agent.log: as configured, else the agent's agent.logfile, else the standard file. */
+static void test_agent_log_path(void)
+{
+        static const char json[] = "{\"agent\": {\"logfile\": \"/var/log/cwagent/agent.log\"}}";
+        static const char stdout_json[] = "{\"agent\": {\"logfile\": \"\"}}";
+        _cleanup_(agent_config_done) AgentConfig a = {}, b = {};
+        Config *c = NULL;
+
+        ASSERT_OK(agent_config_parse(json, strlen(json), "/etc/agent.json", &a));
+        a.installed = true;
+        ASSERT_OK(config_new_default(&c));
+        ASSERT_NULL(c->agent.log);
+        ASSERT_STREQ(c->agent.unit, "amazon-cloudwatch-agent.service");
+        ASSERT_EQ(c->agent.log_window, 10 * USEC_PER_MINUTE);
+        ASSERT_OK(config_apply_agent(c, &a, NULL));
+        ASSERT_STREQ(c->agent.log, "/var/log/cwagent/agent.log");
+        config_free(c);
+
+        /* Configured: wins over the agent's file. */
+        ASSERT_OK(config_load_string(SL("agent:\n  log: /srv/agent.log\n  unit: \"\"\n"
+                                        "  log_window: 90s\n"), "cwguard.yaml", &c, NULL));
+        ASSERT_OK(config_apply_agent(c, &a, NULL));
+        ASSERT_STREQ(c->agent.log, "/srv/agent.log");
+        ASSERT_STREQ(c->agent.unit, "");
+        ASSERT_EQ(c->agent.log_window, 90 * USEC_PER_SEC);
+        config_free(c);
+
+        /* The agent logs to stdout (""), or there is no agent: the standard file. */
+        ASSERT_OK(agent_config_parse(stdout_json, strlen(stdout_json), "/etc/agent.json", &b));
+        b.installed = true;
+        ASSERT_OK(config_new_default(&c));
+        ASSERT_OK(config_apply_agent(c, &b, NULL));
+        ASSERT_STREQ(c->agent.log, AGENT_LOGFILE_DEFAULT);
+        config_free(c);
+        ASSERT_OK(config_new_default(&c));
+        ASSERT_OK(config_apply_agent(c, NULL, NULL));
+        ASSERT_STREQ(c->agent.log, AGENT_LOGFILE_DEFAULT);
+        config_free(c);
+
+        /* Refused values. */
+        ASSERT_ERROR(config_load_string(SL("agent:\n  unit: \"no unit\"\n"), "cwguard.yaml",
+                                        &c, NULL), EINVAL);
+        ASSERT_ERROR(config_load_string(SL("agent:\n  log_window: 1s\n"), "cwguard.yaml", &c,
+                                        NULL), EINVAL);
+        ASSERT_ERROR(config_load_string(SL("agent:\n  log: relative.log\n"), "cwguard.yaml",
+                                        &c, NULL), EINVAL);
+}
+
 int main(void)
 {
+        TEST(test_agent_log_path);
         TEST(test_full_discovery);
         TEST(test_roles);
         TEST(test_explicit_configuration_wins);

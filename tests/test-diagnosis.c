@@ -61,7 +61,7 @@ static char *sdup(const char *s)
 /* A result of @kind about @target, failed with @class unless that is ok. */
 static void make(ProbeResult *r, ProbeKind kind, const char *target, ResultClass class)
 {
-        static const char *const endpoints[] = {
+        static const char *const endpoints[_PROBE_KIND_MAX] = {
                 [PROBE_KIND_IMDS] = "http://169.254.169.254",
                 [PROBE_KIND_IDENTITY] = "https://sts.us-east-1.amazonaws.com/",
                 [PROBE_KIND_METRICS] = "https://monitoring.us-east-1.amazonaws.com/",

@@ -908,6 +908,119 @@ static void test_budget_and_debug(void)
         harness_free(&h);
 }
 
+/* The last heartbeat value on the wire. */
+static double last_heartbeat_value(void)
+{
+        json_object *reqs = requests("cloudwatch:PutMetricData"), *params, *md;
+        size_t n = json_object_array_length(reqs);
+        double v;
+
+        ASSERT_TRUE(n > 0);
+        params = json_object_object_get(json_object_array_get_idx(reqs, n - 1), "params");
+        md = json_object_array_get_idx(json_object_object_get(params, "MetricData"), 0);
+        ASSERT_STREQ(jstr(md, "MetricName"), "Heartbeat");
+        v = json_object_get_double(json_object_object_get(md, "Value"));
+        json_object_put(reqs);
+        return v;
+}
+
+/*
+ * agent:unit and agent:log in a round: no systemd to ask is not-applicable (ok); error lines in
+ * the agent's log are agent-errors with the AccessDenied diagnosed, and make the heartbeat 0 on
+ * the wire; the next round with no new lines is ok again and the heartbeat 1.
+ */
+static void test_agent_probes(void)
+{
+        char dir[] = "/tmp/cwguard-test-round-agent-XXXXXX", now[ISO8601_MAX];
+        _cleanup_free_ char *log = NULL, *line = NULL, *missing = NULL;
+        RoundOptions o = base_options();
+        const ProbeResult *r;
+        FILE *f;
+        Harness h;
+
+        ASSERT_NOT_NULL(mkdtemp(dir));
+        ASSERT_TRUE(asprintf(&log, "%s/amazon-cloudwatch-agent.log", dir) > 0);
+        iso8601_format(now_usec(CLOCK_REALTIME), now);
+        ASSERT_TRUE(asprintf(&line, "%s E! [outputs.cloudwatchlogs] Aws error received when "
+                                    "sending logs to app/i-0abc: AccessDeniedException: User: "
+                                    "arn:aws:sts::123456789012:assumed-role/cwguard-test-role/"
+                                    "i-0123456789abcdef0 is not authorized to perform: "
+                                    "logs:PutLogEvents on resource: arn:aws:logs:us-east-1:"
+                                    "123456789012:log-group:app:log-stream:i-0abc because no "
+                                    "identity-based policy allows the logs:PutLogEvents action\n",
+                             now) > 0);
+        f = fopen(log, "w");
+        ASSERT_NOT_NULL(f);
+        fprintf(f, "%s I! [logagent] starting\n%s", now, line);
+        ASSERT_EQ(fclose(f), 0);
+
+        /* No system bus here, whatever the host has. */
+        ASSERT_EQ(setenv("DBUS_SYSTEM_BUS_ADDRESS", "unix:path=/nonexistent/system_bus_socket", 1),
+                  0);
+        reset();
+        o.agent_unit = "amazon-cloudwatch-agent.service";
+        o.agent_log = log;
+        o.agent_installed = true;
+        one_round(&o, NULL, &h);
+        assert_class(&h, "agent:unit", RESULT_CLASS_NOT_APPLICABLE);
+        assert_contains(get(&h, "agent:unit")->message, "no systemd to ask");
+        assert_class(&h, "agent:log", RESULT_CLASS_AGENT_ERRORS);
+        r = get(&h, "agent:log");
+        ASSERT_EQ(r->agent.error_lines, 1u);
+        ASSERT_STREQ(r->denied.action, "logs:PutLogEvents");
+        ASSERT_EQ(r->denied.policy_type, POLICY_TYPE_IDENTITY_BASED);
+        ASSERT_STREQ(r->aws_error_code, "AccessDeniedException");
+        assert_contains(r->message, "no identity-based policy allows logs:PutLogEvents");
+        assert_contains(r->message, "Aws error received when sending logs");
+        assert_contains(r->remedy, "logs:PutLogEvents");
+        /* Everything else works: the agent's errors alone make the heartbeat 0. */
+        assert_class(&h, "metrics:CWAgent", RESULT_CLASS_OK);
+        assert_class(&h, "identity", RESULT_CLASS_OK);
+        ASSERT_EQ(h.report.heartbeat_value, 0);
+        ASSERT_EQ(last_heartbeat_value(), 0.0);
+
+        /* The next round reads what was written since: nothing, so ok and the heartbeat 1. */
+        harness_round(&h, &o);
+        assert_class(&h, "agent:log", RESULT_CLASS_OK);
+        assert_contains(get(&h, "agent:log")->message, "no new error lines");
+        ASSERT_EQ(h.report.heartbeat_value, 1);
+        ASSERT_EQ(last_heartbeat_value(), 1.0);
+
+        /* A new error line: failing again, counted as new. */
+        f = fopen(log, "a");
+        ASSERT_NOT_NULL(f);
+        fprintf(f, "%s E! [outputs.cloudwatchlogs] All 3 retries to app/i-0abc failed for "
+                   "PutLogEvents, request dropped.\n", now);
+        ASSERT_EQ(fclose(f), 0);
+        harness_round(&h, &o);
+        assert_class(&h, "agent:log", RESULT_CLASS_AGENT_ERRORS);
+        assert_contains(get(&h, "agent:log")->message, "1 new error line in");
+        assert_contains(get(&h, "agent:log")->message, "request dropped");
+        ASSERT_NULL(get(&h, "agent:log")->denied.action);
+        ASSERT_EQ(h.report.heartbeat_value, 0);
+        harness_free(&h);
+
+        /* No agent at all: not applicable, and the heartbeat is 1. */
+        ASSERT_TRUE(asprintf(&missing, "%s/no-such.log", dir) > 0);
+        o.agent_log = missing;
+        o.agent_installed = false;
+        one_round(&o, NULL, &h);
+        assert_class(&h, "agent:log", RESULT_CLASS_NOT_APPLICABLE);
+        assert_contains(get(&h, "agent:log")->message, "agent not installed (no log at");
+        ASSERT_EQ(h.report.heartbeat_value, 1);
+        harness_free(&h);
+
+        /* agent.unit "" (NULL here): no agent:unit probe at all. */
+        o.agent_unit = NULL;
+        one_round(&o, NULL, &h);
+        ASSERT_NULL(probe_report_find(&h.report, "agent:unit"));
+        harness_free(&h);
+
+        ASSERT_EQ(unlink(log), 0);
+        ASSERT_EQ(rmdir(dir), 0);
+        ASSERT_EQ(unsetenv("DBUS_SYSTEM_BUS_ADDRESS"), 0);
+}
+
 static void test_log_stream_template(void)
 {
         _cleanup_free_ char *a = NULL, *b = NULL, *c = NULL;
@@ -1183,6 +1296,7 @@ int main(void)
         TEST(test_assume_role_per_section);
         TEST(test_assume_role_failures);
         TEST(test_assume_role_refresh);
+        TEST(test_agent_probes);
 
         http_client_free(http);
         sd_event_unref(event);

@@ -171,7 +171,7 @@ static const char expected_report[] =
         "\"principal\":null,\"action\":null,\"resource\":null,\"policy_type\":null,"
         "\"deny\":null,\"policy_arn\":null,\"remedy\":null,\"source\":\"config\","
         "\"attempts\":1,\"skipped\":false,\"operation\":\"PutMetricData\",\"role_arn\":null,"
-        "\"aws_message\":null,\"clock_offset_s\":null,\"network\":null},"
+        "\"aws_message\":null,\"clock_offset_s\":null,\"network\":null,\"agent\":null},"
         /* access-denied by an SCP, with the policy ARN */
         "{\"id\":\"logs:/aws/ec2/app\",\"kind\":\"logs\",\"target\":\"/aws/ec2/app\","
         "\"endpoint\":\"https://logs.eu-west-1.amazonaws.com\",\"ok\":false,"
@@ -188,7 +188,7 @@ static const char expected_report[] =
         "\"aws_message\":\"User: arn:aws:sts::123456789012:assumed-role/cwagent/i-0 is not "
         "authorized to perform: logs:PutLogEvents with an explicit deny in a service control "
         "policy: arn:aws:organizations::111:policy/o-1/service_control_policy/p-1\","
-        "\"clock_offset_s\":null,\"network\":null},"
+        "\"clock_offset_s\":null,\"network\":null,\"agent\":null},"
         /* endpoint with network; TLS not reached (null) */
         "{\"id\":\"endpoint:logs\",\"kind\":\"endpoint\",\"target\":\"logs\","
         "\"endpoint\":\"https://logs.eu-west-1.amazonaws.com\",\"ok\":true,\"class\":\"ok\","
@@ -201,14 +201,14 @@ static const char expected_report[] =
         "\"address\":\"10.0.1.5\",\"scope\":\"private\",\"fresh\":true,"
         "\"connected\":true,\"via_proxy\":false,"
         "\"dns_ms\":1.5,\"connect_ms\":2,\"tls_ms\":null,"
-        "\"last_fresh_check\":\"2026-11-22T09:59:59Z\",\"evidence\":null}}"
+        "\"last_fresh_check\":\"2026-11-22T09:59:59Z\",\"evidence\":null},\"agent\":null}"
         "]}\n";
 
 static const char *const probe_keys[] = {
         "id", "kind", "target", "endpoint", "ok", "class", "latency_ms", "http_status",
         "aws_error_code", "request_id", "message", "principal", "action", "resource",
         "policy_type", "deny", "policy_arn", "remedy", "source", "attempts", "skipped",
-        "operation", "role_arn", "aws_message", "clock_offset_s", "network", "debug",
+        "operation", "role_arn", "aws_message", "clock_offset_s", "network", "agent", "debug",
 };
 
 /* @o has exactly @keys in this order (the last @n_optional of them may be missing). */

@@ -16,6 +16,7 @@ import json  # noqa: E402
 import os  # noqa: E402
 import subprocess  # noqa: E402
 import tempfile  # noqa: E402
+import time  # noqa: E402
 import unittest  # noqa: E402
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
@@ -53,6 +54,10 @@ class CwguardctlTest(unittest.TestCase):
         self.write_config()
 
     def write_config(self, extra=''):
+        if 'agent:' not in extra:
+            # Hermetic: not the host's agent (the agent probes are not-applicable).
+            extra += (f'agent:\n  config: {sim.dir}/no-agent.json\n'
+                      f'  log: {sim.dir}/no-agent.log\n')
         with open(self.config, 'w') as f:
             f.write(sim.config(sim.dir, extra='probes:\n  metrics: [CWAgent, Custom/App]\n'
                                '  logs: [/aws/ec2/app]\n' + extra))
@@ -85,11 +90,12 @@ class CwguardctlTest(unittest.TestCase):
         ids = [p['id'] for p in doc['probes']]
         self.assertEqual(ids, ['imds', 'identity', 'metrics:CWAgent', 'metrics:Custom/App',
                                'logs:/aws/ec2/app', 'endpoint:monitoring', 'endpoint:logs',
-                               'endpoint:sts'])
+                               'endpoint:sts', 'agent:unit', 'agent:log'])
         for pr in doc['probes']:
             self.assertTrue(PROBE_KEYS <= set(pr), pr)
             self.assertTrue(pr['ok'], pr)
-            self.assertEqual(pr['class'], 'ok')
+            # No agent here: its probes do not apply, and say so.
+            self.assertEqual(pr['class'], 'not-applicable' if pr['kind'] == 'agent' else 'ok')
             self.assertIsNone(pr['remedy'])
             self.assertIsNone(pr['policy_type'])
         by = {p['id']: p for p in doc['probes']}
@@ -103,7 +109,7 @@ class CwguardctlTest(unittest.TestCase):
         # The readable table says the same.
         p = self.run_ctl('check', '--config', self.config)
         self.assertEqual(p.returncode, 0, p.stdout + p.stderr)
-        self.assertIn('8 probes, 0 failing', p.stdout)
+        self.assertIn('10 probes, 0 failing', p.stdout)
         self.assertIn('metrics:Custom/App', p.stdout)
 
     def test_check_denied_exit_1(self):
@@ -186,7 +192,7 @@ class CwguardctlTest(unittest.TestCase):
             bad = by['logs:/aws/ec2/app']
             self.assertEqual(bad['class'], 'access-denied')
             self.assertFalse(bad['ok'])
-            self.assertEqual(len(doc['probes']), 8)   # the quote did not end the document
+            self.assertEqual(len(doc['probes']), 10)  # the quote did not end the document
             self.assertTrue(all(pr['ok'] for i, pr in by.items() if i != 'logs:/aws/ec2/app'))
             for key in ('message', 'remedy', 'principal', 'action', 'resource', 'aws_message'):
                 no_control(bad[key] or '', '\n' if key == 'aws_message' else '')
@@ -389,6 +395,68 @@ class CwguardctlTest(unittest.TestCase):
         p = self.run_ctl('check', '--config', self.config)
         self.assertIn('CloudWatch agent: not installed (no /nonexistent/agent.json)', p.stdout)
 
+    def test_check_agent_probes(self):
+        # agent.log with an AccessDenied line inside agent.log_window: agent-errors, the denial
+        # diagnosed as for a probe, the heartbeat 0; the line outside the window is not counted.
+        now = time.strftime('%Y-%m-%dT%H:%M:%SZ', time.gmtime())
+        old = time.strftime('%Y-%m-%dT%H:%M:%SZ', time.gmtime(time.time() - 3600))
+        log = os.path.join(sim.dir, 'amazon-cloudwatch-agent.log')
+        with open(log, 'w') as f:
+            f.write(f'{old} E! [outputs.cloudwatchlogs] an hour ago: outside the window\n')
+            f.write(f'{now} I! [logagent] piping log from app/i-0abc(/var/log/app.log)\n')
+            f.write(f'{now} E! [outputs.cloudwatchlogs] Aws error received when sending logs to '
+                    'app/i-0abc: AccessDeniedException: User: arn:aws:sts::123456789012:'
+                    'assumed-role/CloudWatchAgentRole/i-0abc is not authorized to perform: '
+                    'logs:PutLogEvents on resource: arn:aws:logs:us-east-1:123456789012:'
+                    'log-group:app:log-stream:i-0abc because no identity-based policy allows '
+                    'the logs:PutLogEvents action \x1b[31m\n')
+        self.write_config(f'agent:\n  log: {log}\n  unit: ""\n  log_window: 5m\n')
+        p, doc = self.check_json()
+        self.assertEqual(p.returncode, 1, p.stdout)
+        probes = {q['id']: q for q in doc['probes']}
+        self.assertNotIn('agent:unit', probes)  # unit: "" disables it
+        a = probes['agent:log']
+        self.assertEqual((a['kind'], a['class'], a['ok']), ('agent', 'agent-errors', False))
+        self.assertEqual(a['principal'],
+                         'arn:aws:sts::123456789012:assumed-role/CloudWatchAgentRole/i-0abc')
+        self.assertEqual(a['action'], 'logs:PutLogEvents')
+        self.assertEqual(a['resource'],
+                         'arn:aws:logs:us-east-1:123456789012:log-group:app:log-stream:i-0abc')
+        self.assertEqual((a['policy_type'], a['deny']), ('identity-based', 'implicit'))
+        self.assertEqual(a['aws_error_code'], 'AccessDeniedException')
+        self.assertEqual(a['agent']['error_lines'], 1)
+        self.assertEqual(a['agent']['log'], log)
+        self.assertIn('Aws error received when sending logs', a['agent']['last_line'])
+        self.assertNotIn('\x1b', a['agent']['last_line'])
+        self.assertIn('Aws error received when sending logs', a['message'])
+        self.assertIn('CloudWatchAgentRole', a['remedy'])
+        self.assertEqual(doc['heartbeat_value'], 0)
+        self.assertEqual(probes['metrics:CWAgent']['class'], 'ok')
+        p = self.run_ctl('check', '--config', self.config)
+        self.assertEqual(p.returncode, 1)
+        self.assertIn('agent:log', p.stdout)
+        self.assertIn('agent-errors', p.stdout)
+        self.assertNotIn('\x1b[31m', p.stdout)
+
+        # No agent installed: both probes not-applicable, ok, and the check passes.
+        self.write_config('agent:\n  config: /nonexistent/agent.json\n'
+                          '  log: /nonexistent/amazon-cloudwatch-agent.log\n')
+        p, doc = self.check_json()
+        self.assertEqual(p.returncode, 0, p.stdout)
+        probes = {q['id']: q for q in doc['probes']}
+        for pid in ('agent:unit', 'agent:log'):
+            self.assertEqual((probes[pid]['class'], probes[pid]['ok']), ('not-applicable', True))
+            self.assertIsNone(probes[pid]['remedy'])
+        self.assertIn('agent not installed (no log at /nonexistent/amazon-cloudwatch-agent.log)',
+                      probes['agent:log']['message'])
+        self.assertEqual(doc['heartbeat_value'], 1)
+
+        # A bad unit name is a configuration error.
+        self.write_config('agent:\n  unit: "no unit"\n')
+        p = self.run_ctl('check', '--config', self.config)
+        self.assertEqual(p.returncode, 2)
+        self.assertIn('agent.unit', p.stderr)
+
     def test_alarm_auto_scaling_group_from_tags(self):
         # auto (the default): the same dimensions the daemon's heartbeat carries, from the
         # instance tag when IMDS exposes tags, none otherwise.
@@ -429,7 +497,7 @@ class CwguardctlTest(unittest.TestCase):
             json.dump(doc, f)
         p = self.run_ctl('status', '--status-file', status)
         self.assertEqual(p.returncode, 0, p.stdout + p.stderr)
-        self.assertIn('8 probes, 0 failing', p.stdout)
+        self.assertIn('10 probes, 0 failing', p.stdout)
         self.assertIn('rounds', p.stdout)
         p = self.run_ctl('status', '--status-file', status, '--json')
         self.assertEqual(json.loads(p.stdout)['daemon']['rounds'], 3)

@@ -345,6 +345,59 @@ class CwguarddTest(unittest.TestCase):
             self.assertFalse(line.startswith(('CWGUARD_', '<')), line)
             self.assertFalse([c for c in line if ord(c) < 0x20 or 0x7f <= ord(c) <= 0x9f], line)
 
+    def test_agent_log_rounds(self):
+        # The daemon's agent:log: the errors of the last agent.log_window at start fail it and
+        # the heartbeat carries 0; the next rounds, with nothing new, are ok and the heartbeat
+        # 1 again; a line written after a rename rotation is found in the new file. A hostile
+        # line never reaches stderr or the status file raw.
+        log = os.path.join(self.dir, 'amazon-cloudwatch-agent.log')
+
+        def now():
+            return time.strftime('%Y-%m-%dT%H:%M:%SZ', time.gmtime())
+
+        def agent_log(s):
+            return next((p for p in (s or {}).get('probes', []) if p['id'] == 'agent:log'), None)
+
+        with open(log, 'w') as f:
+            f.write(f'{now()} E! [outputs.cloudwatchlogs] Aws error received when sending logs '
+                    'to app/i-0abc: AccessDeniedException: User: arn:aws:sts::123456789012:'
+                    'assumed-role/R/i-0abc is not authorized to perform: logs:PutLogEvents on '
+                    'resource: arn:aws:logs:us-east-1:123456789012:log-group:app:log-stream:'
+                    'i-0abc because no identity-based policy allows the logs:PutLogEvents '
+                    'action\n')
+        self.write_config(f'agent:\n  config: {self.dir}/no-agent.json\n  log: {log}\n')
+        d = Daemon(self.config, self.status)
+        try:
+            d.wait_message('READY=1')
+            a = wait_for(lambda: (p := agent_log(self.read_status())) and
+                         p['class'] == 'agent-errors' and p, what='agent:log failing')
+            self.assertEqual((a['action'], a['policy_type']), ('logs:PutLogEvents',
+                                                               'identity-based'))
+            wait_for(lambda: any(v == 0.0 for _, v, _, _, _ in self.heartbeats()),
+                     what='a heartbeat of 0')
+            wait_for(lambda: (p := agent_log(self.read_status())) and p['ok'],
+                     what='agent:log ok with nothing new')
+            wait_for(lambda: self.heartbeats() and self.heartbeats()[-1][1] == 1.0,
+                     what='a heartbeat of 1 again')
+
+            os.rename(log, log + '.1')
+            with open(log, 'w') as f:
+                f.write(f'{now()} E! after rotation \x1b[2J\r\nCWGUARD_CLASS=ok\n')
+            a = wait_for(lambda: (p := agent_log(self.read_status())) and
+                         p['class'] == 'agent-errors' and p, what='agent:log failing again')
+            self.assertIn('after rotation', a['agent']['last_line'])
+            self.assertEqual(a['agent']['error_lines'], 1)  # CWGUARD_CLASS=ok has no time: a
+            self.assertIsNone(a['action'])                  # continuation of the E! record
+            with open(self.status) as f:
+                raw = f.read()
+            self.assertNotIn('\x1b', raw)
+        finally:
+            rc, err = d.stop()
+        self.assertEqual(rc, 0, err)
+        for line in err.splitlines():
+            self.assertFalse(line.startswith(('CWGUARD_', '<')), line)
+            self.assertFalse([c for c in line if ord(c) < 0x20 or 0x7f <= ord(c) <= 0x9f], line)
+
     def test_bad_config_at_start(self):
         with open(self.config, 'a') as f:
             f.write('interval: fast\n')

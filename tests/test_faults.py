@@ -751,8 +751,8 @@ class FaultMatrix(DaemonCase):
     # == AWS answers ==============================================================================
     def test_server_errors_500_503(self):
         # A burst shorter than the retries is absorbed (ok on the second attempt); a sustained
-        # one is server-error after 3 attempts.
-        d = self.start(**self.SLOW)
+        # one is server-error after 3 attempts (2 s rounds: see test_throttling_storm).
+        d = self.start(**dict(self.SLOW, interval='2s'))
         self.settle(rounds=2)
         before = d.footprint()
         wd = d.count('WATCHDOG=1')
