@@ -25,6 +25,7 @@
 #define IMDS_INFO_PATH "/latest/meta-data/iam/info"
 #define IMDS_IDENTITY_PATH "/latest/dynamic/instance-identity/document"
 #define IMDS_TAG_PATH "/latest/meta-data/tags/instance/"
+#define IMDS_HOSTNAME_PATH "/latest/meta-data/hostname"
 
 /* A session token is refused beyond this (real ones: 56 bytes); result messages are cut here. */
 #define SESSION_TOKEN_MAX 4096U
@@ -39,6 +40,7 @@ typedef enum ImdsOpKind {
         IMDS_OP_INFO,
         IMDS_OP_CHECK,
         IMDS_OP_TAG,
+        IMDS_OP_HOSTNAME,
 } ImdsOpKind;
 
 typedef enum ImdsStep {
@@ -47,6 +49,7 @@ typedef enum ImdsStep {
         IMDS_STEP_IDENTITY,
         IMDS_STEP_INFO,
         IMDS_STEP_TAG,          /* meta-data/tags/instance/<key> */
+        IMDS_STEP_HOSTNAME,     /* meta-data/hostname */
 } ImdsStep;
 
 typedef enum TokenState {
@@ -235,6 +238,8 @@ static const char *step_path(ImdsStep step)
                 return IMDS_IDENTITY_PATH;
         case IMDS_STEP_TAG:
                 return IMDS_TAG_PATH;
+        case IMDS_STEP_HOSTNAME:
+                return IMDS_HOSTNAME_PATH;
         case IMDS_STEP_INFO:
         default:
                 return IMDS_INFO_PATH;
@@ -642,12 +647,17 @@ static void op_got_body(ImdsOperation *op, HttpResponse *resp)
                 break;
 
         case IMDS_STEP_TAG:
+        case IMDS_STEP_HOSTNAME:
                 r = imds_parse_tag_value(resp->body, resp->body_size, &op->tag_value);
-                if (r < 0)
+                if (r < 0 && op->step == IMDS_STEP_TAG)
                         result_set(&op->result, RESULT_CLASS_BAD_RESPONSE,
                                    "IMDS instance tag '%s' has a value that is not a single line "
                                    "of printable text of at most %u bytes", op->tag_key,
                                    IMDS_TAG_VALUE_MAX);
+                else if (r < 0)
+                        result_set(&op->result, RESULT_CLASS_BAD_RESPONSE,
+                                   "IMDS %s is not a single line of printable text of at most "
+                                   "%u bytes", IMDS_HOSTNAME_PATH, IMDS_TAG_VALUE_MAX);
                 break;
 
         case IMDS_STEP_INFO:
@@ -703,7 +713,7 @@ static void op_on_done(HttpRequest *req, HttpResponse *resp, void *userdata)
                         result_set(&op->result, RESULT_CLASS_IMDS_NO_ROLE,
                                    "IMDS has no credentials for role '%s' (404): the instance "
                                    "profile changed", op->creds.role);
-                else if (op->step == IMDS_STEP_TAG)
+                else if (op->step == IMDS_STEP_TAG || op->step == IMDS_STEP_HOSTNAME)
                         ; /* No such tag, or instance tags are not exposed in IMDS: no value. */
                 else if (op->step == IMDS_STEP_INFO)
                         result_set(&op->result, RESULT_CLASS_IMDS_NO_ROLE,
@@ -747,6 +757,7 @@ static int client_on_defer(sd_event_source *s, void *userdata)
                 op->callback.health(c, &op->result, &op->health, &op->identity, op->userdata);
                 break;
         case IMDS_OP_TAG:
+        case IMDS_OP_HOSTNAME:
                 op->callback.tag(c, &op->result, op->tag_value, op->userdata);
                 break;
         }
@@ -797,6 +808,10 @@ static int op_start(ImdsClient *c, ImdsOpKind kind, const char *tag_key, void *c
                 break;
         case IMDS_OP_TAG:
                 op->step = IMDS_STEP_TAG;
+                op->callback.tag = (ImdsTagCallback) callback;
+                break;
+        case IMDS_OP_HOSTNAME:
+                op->step = IMDS_STEP_HOSTNAME;
                 op->callback.tag = (ImdsTagCallback) callback;
                 break;
         }
@@ -850,6 +865,12 @@ int imds_fetch_tag(ImdsClient *c, const char *key, ImdsTagCallback callback, voi
         if (!imds_tag_key_is_valid(key))
                 return -EINVAL;
         return op_start(c, IMDS_OP_TAG, key, (void *) callback, userdata, ret);
+}
+
+int imds_fetch_hostname(ImdsClient *c, ImdsTagCallback callback, void *userdata,
+                        ImdsOperation **ret)
+{
+        return op_start(c, IMDS_OP_HOSTNAME, NULL, (void *) callback, userdata, ret);
 }
 
 ImdsOperation *imds_operation_cancel(ImdsOperation *op)

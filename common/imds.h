@@ -308,6 +308,19 @@ int imds_fetch_tag(ImdsClient *c, const char *key, ImdsTagCallback callback, voi
                    ImdsOperation **ret);
 
 /**
+ * imds_fetch_hostname() - fetch the instance's EC2 host name (meta-data/hostname), what the
+ * CloudWatch agent puts for {hostname} in its log group and stream names.
+ * @c: the client.
+ * @callback: called once; @value is the name, or NULL with class ok on a 404.
+ * @userdata: passed to @callback.
+ * @ret: optional handle, valid until @callback runs.
+ *
+ * Return: 0 or a negative errno (no callback then).
+ */
+int imds_fetch_hostname(ImdsClient *c, ImdsTagCallback callback, void *userdata,
+                        ImdsOperation **ret);
+
+/**
  * imds_operation_cancel() - abort an operation; its callback is not called.
  * @op: the handle, may be NULL.
  *

@@ -60,6 +60,8 @@ struct Round {
         char *auto_scaling_group;      /* configured; else the instance tag when asg_from_tags */
         bool asg_from_tags;
         ImdsOperation *asg_op;         /* the tag lookup in flight */
+        ImdsOperation *hostname_op;    /* the meta-data/hostname lookup in flight: the log
+                                        * group templates wait for it */
         char *metrics_source, *logs_source;
         char *agent_unit;              /* NULL: no agent:unit probe */
         char *agent_log;               /* NULL: no agent:log probe */
@@ -109,6 +111,10 @@ struct Prober {
          * to another group, and a dimension that came and went would break the alarm. */
         bool asg_looked_up;
         char *asg;                         /* NULL: no such tag, or tags not in metadata */
+        /* meta-data/hostname, what the agent puts for {hostname} (its local host name only
+         * off EC2), looked up once when a log group template needs it. */
+        bool hostname_looked_up;
+        char *imds_hostname;               /* NULL: not on EC2, or IMDS has none */
         RoleSessions *role_sessions;       /* assumed-role sessions, kept across rounds */
         /* The agent probes' memory: the bus connection (reconnected when it dropped), the unit's
          * NRestarts at the previous round, and how far the agent's log has been read. */

@@ -43,6 +43,7 @@ static Round *round_free(Round *rd)
                 free(rd->runs[i].fresh.remote_ip);
         }
         imds_operation_cancel(rd->asg_op);
+        imds_operation_cancel(rd->hostname_op);
         credentials_refresh_cancel(rd->refresh);
         sd_event_source_disable_unref(rd->deadline_timer);
         sd_event_source_disable_unref(rd->finish_source);
@@ -419,7 +420,8 @@ static void round_advance(Round *rd)
 {
         switch (rd->stage) {
         case ROUND_STAGE_BOOT:
-                if (!rd->imds_done || !rd->credentials_settled || round_roles_start(rd) > 0)
+                if (!rd->imds_done || !rd->credentials_settled || rd->hostname_op ||
+                    round_roles_start(rd) > 0)
                         return;
                 round_judge_imds(rd);
                 round_start_signed(rd);
@@ -503,7 +505,7 @@ static void round_expand_log_groups(Round *rd)
         ProbeHost *h = &rd->report.host;
         const AgentPlaceholders ph = {
                 .instance_id = h->instance_id,
-                .hostname = h->hostname,
+                .hostname = rd->prober->imds_hostname ?: h->hostname,
                 .local_hostname = h->hostname,
                 .ip_address = rd->private_ip,
                 .region = rd->region,
@@ -535,8 +537,38 @@ static void round_expand_log_groups(Round *rd)
 }
 
 /* The imds probe reports its outcome here (before round_op_done()). */
+static void on_hostname(ImdsClient *c, ImdsResult *result, const char *value, void *userdata)
+{
+        Round *rd = userdata;
+        Prober *p = rd->prober;
+
+        rd->hostname_op = NULL;
+        /* Failed (IMDS gone since the check): the local name stands in this round, and the
+         * lookup is tried again next round. A 404 is an answer: no EC2 host name. */
+        if (result->class == RESULT_CLASS_OK && free_and_strdup(&p->imds_hostname, value) >= 0)
+                p->hostname_looked_up = true;
+        round_expand_log_groups(rd);
+        round_op_done(rd);
+}
+
+/* Whether a log group template names {hostname} and the EC2 host name is still to be learnt. */
+static bool round_needs_hostname(const Round *rd)
+{
+        if (rd->prober->hostname_looked_up)
+                return false;
+        for (size_t i = 0; i < rd->report.n_probes; i++) {
+                const ProbeResult *res = &rd->report.probes[i];
+
+                if (res->kind == PROBE_KIND_LOGS && res->target &&
+                    strstr(res->target, "{hostname}"))
+                        return true;
+        }
+        return false;
+}
+
 void round_imds_finished(Round *rd, ResultClass class, ImdsIdentity *identity)
 {
+        ImdsClient *imds = credentials_provider_get_imds(rd->prober->credentials);
         ProbeHost *h = &rd->report.host;
 
         rd->imds_done = true;
@@ -549,12 +581,18 @@ void round_imds_finished(Round *rd, ResultClass class, ImdsIdentity *identity)
                 if (!rd->region && aws_region_is_valid(identity->region))
                         rd->region = TAKE_PTR(identity->region);
                 round_lookup_asg(rd);
+                if (round_needs_hostname(rd) && imds &&
+                    imds_fetch_hostname(imds, on_hostname, rd, &rd->hostname_op) >= 0)
+                        rd->n_pending++;
+                else
+                        rd->hostname_op = NULL;
         }
         (void) free_and_strdup(&h->region, rd->region);
         if (!rd->log_stream)
                 (void) round_expand_log_stream(rd->log_stream_template, h->instance_id,
                                                h->hostname, rd->private_ip, &rd->log_stream);
-        round_expand_log_groups(rd);
+        if (!rd->hostname_op)
+                round_expand_log_groups(rd);
         if (rd->region && !rd->region_configured)
                 (void) round_region_known(rd);
 }
@@ -681,6 +719,7 @@ static int on_deadline(sd_event_source *s, usec_t usec, void *userdata)
         }
         rd->refresh = credentials_refresh_cancel(rd->refresh);
         rd->asg_op = imds_operation_cancel(rd->asg_op);
+        rd->hostname_op = imds_operation_cancel(rd->hostname_op);
         round_roles_cancel(rd);
         rd->n_pending = 0;
         round_finish(rd);
@@ -959,6 +998,7 @@ Prober *prober_free(Prober *p)
         role_sessions_free(p->role_sessions);
         prober_agent_done(p);
         free(p->asg);
+        free(p->imds_hostname);
         sd_event_unref(p->event);
         return mfree(p);
 }

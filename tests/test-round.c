@@ -456,6 +456,33 @@ static void test_agent_log_group_templates(void)
         harness_free(&h);
 }
 
+/* {hostname} is the EC2 host name from IMDS (meta-data/hostname), as the agent has it; the
+ * local name only stands in off EC2. {local_hostname} is always the local one. */
+static void test_agent_log_group_hostname(void)
+{
+        static char *groups[] = { (char *) "/host/{hostname}", NULL };
+        RoundOptions o = base_options();
+        const ProbeResult *r;
+        Harness h;
+
+        reset();
+        sim_scenario(sim, "{\"log_groups\": {\"/host/ip-10-0-0-10.ec2.internal\": {}}}");
+        o.log_groups = groups;
+        o.billed = false;
+        one_round(&o, NULL, &h);
+        r = get(&h, "logs:/host/ip-10-0-0-10.ec2.internal");
+        assert_class(&h, r->id, RESULT_CLASS_OK);
+        ASSERT_EQ(sim_count(sim, "logs:PutLogEvents"), 2);  /* stream created, then the put */
+
+        /* The name is kept: the next round expands it the same way, IMDS or not. */
+        ASSERT_OK(sim_control(sim, "POST", "/imds/stop", "{}", NULL));
+        o.region = "us-east-1";
+        harness_round(&h, &o);
+        ASSERT_NOT_NULL(probe_report_find(&h.report, "logs:/host/ip-10-0-0-10.ec2.internal"));
+        ASSERT_OK(sim_control(sim, "POST", "/imds/start", "{}", NULL));
+        harness_free(&h);
+}
+
 typedef struct DenyCase {
         const char *policy_type;
         const char *deny;
@@ -1281,6 +1308,7 @@ int main(void)
         TEST(test_heartbeat_dimensions_and_other_namespace);
         TEST(test_heartbeat_auto_scaling_group_from_tags);
         TEST(test_agent_log_group_templates);
+        TEST(test_agent_log_group_hostname);
         TEST(test_deny_every_layer);
         TEST(test_scp_with_policy_arn_on_heartbeat);
         TEST(test_namespace_condition);
