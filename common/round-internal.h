@@ -96,6 +96,7 @@ struct Round {
 
         ProbeReport report;
         ProbeRun *runs;
+        size_t n_runs;                 /* = report.n_probes until the report is handed out */
 };
 
 struct Prober {

@@ -38,7 +38,7 @@ static Round *round_free(Round *rd)
 {
         if (!rd)
                 return NULL;
-        for (size_t i = 0; rd->runs && i < rd->report.n_probes; i++) {
+        for (size_t i = 0; rd->runs && i < rd->n_runs; i++) {
                 probe_run_cancel(&rd->runs[i]);
                 free(rd->runs[i].fresh.remote_ip);
         }
@@ -748,6 +748,7 @@ static int round_add_probe(Round *rd, ProbeKind kind, const char *target, ProbeS
                 .round = rd, .index = rep->n_probes, .service = service, .heartbeat = heartbeat,
         };
         rep->n_probes++;
+        rd->n_runs = rep->n_probes;
 
         if (target) {
                 if (asprintf(&res->id, "%s:%s", probe_kind_to_string(kind), target) < 0)
