@@ -14,10 +14,17 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "common/agent-log.h"
 #include "common/agent-unit.h"
 #include "common/round-internal.h"
+
+/* systemd's range for DynamicUser= (systemd.exec(5)). */
+static bool uid_is_dynamic(uid_t uid)
+{
+        return uid >= 61184 && uid <= 65519;
+}
 
 static ProbeResult *run_result(ProbeRun *run)
 {
@@ -76,12 +83,18 @@ static void on_unit(int error, const AgentUnitState *st, void *userdata)
                  * ETIMEDOUT: the state of the connection tells the two apart. dbus-daemon
                  * closes the connection of a DynamicUser= client at Hello: PID 1 runs it with
                  * SYSTEMD_NSS_DYNAMIC_BYPASS=1, so it cannot resolve the user (dbus-broker
-                 * can). */
-                if (closed)
+                 * can). The shipped unit names the static user cwguard (sysusers.d), so a
+                 * dynamic UID here means that user was never created and systemd fell back
+                 * to allocating one. */
+                if (closed && uid_is_dynamic(getuid()))
                         k = asprintf(&msg, "no systemd to ask: the system bus closed the "
-                                           "connection (dbus-daemon refuses services running "
-                                           "as a dynamic user: use dbus-broker, or run cwguard "
-                                           "as a static user, see cwguardd(8))");
+                                           "connection (cwguard runs as a dynamic user, which "
+                                           "dbus-daemon refuses, because the user cwguard does "
+                                           "not exist: `systemd-sysusers cwguard.conf && "
+                                           "systemctl restart cwguard`)");
+                else if (closed)
+                        k = asprintf(&msg, "no systemd to ask: the system bus closed the "
+                                           "connection");
                 else if (error == -ETIMEDOUT)
                         k = asprintf(&msg, "no systemd to ask: it did not answer within %s s",
                                      timeout);
@@ -176,13 +189,16 @@ static int log_unreadable(ProbeRun *run, int error)
                 k = rd->agent_installed ?
                             asprintf(&msg, "no agent log at %s yet", rd->agent_log) :
                             asprintf(&msg, "agent not installed (no log at %s)", rd->agent_log);
+        /* The grant that lasts: the agent writes its log through lumberjack
+         * (aws/amazon-cloudwatch-agent, logger/lumberjack_logger.go), whose rotation creates
+         * the new file with the old one's mode and owner and group (natefinch/lumberjack,
+         * openNew() in lumberjack.go, chown() in chown_linux.go). cwguard's group is the
+         * static group cwguard (sysusers.d). Short enough that the command is never cut
+         * (DIAGNOSIS_QUOTE_MAX) for the default path. */
         else if (error == -EACCES || error == -EPERM)
-                k = asprintf(&msg, "cwguard may not read the agent's log %s (permission denied): "
-                                   "make it readable by a group (`chgrp GROUP %s; chmod g+r %s`, "
-                                   "or `setfacl -m g:GROUP:r %s`, which survives rotation) and "
-                                   "add that group to cwguard (`systemctl edit cwguard`: "
-                                   "SupplementaryGroups=GROUP)", rd->agent_log, rd->agent_log,
-                             rd->agent_log, rd->agent_log);
+                k = asprintf(&msg, "permission denied on the agent's log: `chgrp cwguard %s && "
+                                   "chmod g+r %s` grants it for good (rotation keeps mode and "
+                                   "group)", rd->agent_log, rd->agent_log);
         else
                 k = asprintf(&msg, "the agent's log %s cannot be read (%s)", rd->agent_log,
                              strerror(-error));

@@ -6,8 +6,9 @@ The unit is what fleets run, so three things are checked on the unit meson rende
 `systemd-analyze verify` accepts it with nothing at all on stderr (ExecStart= pointed at the
 binary just built, so "not executable" cannot hide a typo; Documentation= checked against the
 man pages just built when there are any), `systemd-analyze security --offline=true` scores it
-2.0 or better, and the settings the issue names are there (Type=notify, DynamicUser=, an empty
-CapabilityBoundingSet=...), so a later edit cannot drop one quietly and still score well.
+2.0 or better, and the settings the issue names are there (Type=notify, User=cwguard with
+DynamicUser=, an empty CapabilityBoundingSet=...), so a later edit cannot drop one quietly and
+still score well.
 
 usage: check-unit.py UNIT CWGUARDD [MANPAGE...]
 """
@@ -27,7 +28,9 @@ REQUIRED = {
     'WatchdogSec': None,
     'Restart': 'on-failure',
     'ExecReload': None,
-    'DynamicUser': 'yes',
+    'DynamicUser': 'yes',     # the sandbox; with User= an existing static user is used
+    'User': 'cwguard',        # static (sysusers.d): dbus-daemon refuses dynamic users
+    'Group': 'cwguard',       # the group an operator grants the agent's log to
     'RuntimeDirectory': 'cwguard',
     'ConfigurationDirectory': 'cwguard',
     'CapabilityBoundingSet': '',
