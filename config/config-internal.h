@@ -30,6 +30,7 @@ const char *config_check_imds_url(const char *s);          /* http:// or https:/
 const char *config_check_proxy_url(const char *s);         /* libcurl's proxy schemes, or "" */
 const char *config_check_no_proxy(const char *s);
 const char *config_check_path(const char *s);              /* absolute, < PATH_MAX */
+const char *config_check_path_or_empty(const char *s);     /* the same, or "" */
 const char *config_check_profile(const char *s);
 const char *config_check_role_arn(const char *s);          /* arn:aws...:iam::ACCOUNT:role/N */
 const char *config_check_unit(const char *s);

@@ -172,6 +172,11 @@ const char *config_check_path(const char *s)
         return NULL;
 }
 
+const char *config_check_path_or_empty(const char *s)
+{
+        return isempty(s) ? NULL : config_check_path(s);
+}
+
 const char *config_check_role_arn(const char *s)
 {
         return role_arn_check(s);

@@ -691,7 +691,7 @@ static const ConfigKey agent_keys[] = {
         { .name = "common_config", .parse = parse_string,
           .offset = offsetof(Config, agent.common_config), .check = config_check_path },
         { .name = "log", .parse = parse_string, .offset = offsetof(Config, agent.log),
-          .check = config_check_path },
+          .check = config_check_path_or_empty },
         { .name = "unit", .parse = parse_string, .offset = offsetof(Config, agent.unit),
           .check = config_check_unit },
         /* Long enough for a restart loop with back-off to show, short enough that an old error

@@ -156,7 +156,8 @@ void runtime_round_options(const Runtime *rt, const Config *c, bool billed, Roun
                         [PROBE_SERVICE_STS] = c->credentials.role_arn,
                 },
                 .agent_unit = empty_to_null(c->agent.unit),
-                .agent_log = c->agent.log ?: AGENT_LOGFILE_DEFAULT,
+                /* "" turns agent:log off; unset (no agent applied) is the standard file. */
+                .agent_log = c->agent.log ? empty_to_null(c->agent.log) : AGENT_LOGFILE_DEFAULT,
                 .agent_log_window = c->agent.log_window,
                 .agent_installed = c->agent.installed,
         };

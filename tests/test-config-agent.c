@@ -300,6 +300,12 @@ static void test_agent_log_path(void)
         ASSERT_STREQ(c->agent.log, AGENT_LOGFILE_DEFAULT);
         config_free(c);
 
+        /* "" turns agent:log off, and stays "" whatever the agent's file says. */
+        ASSERT_OK(config_load_string(SL("agent:\n  log: \"\"\n"), "cwguard.yaml", &c, NULL));
+        ASSERT_OK(config_apply_agent(c, &a, NULL));
+        ASSERT_STREQ(c->agent.log, "");
+        config_free(c);
+
         /* Refused values. */
         ASSERT_ERROR(config_load_string(SL("agent:\n  unit: \"no unit\"\n"), "cwguard.yaml",
                                         &c, NULL), EINVAL);

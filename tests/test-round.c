@@ -1043,6 +1043,12 @@ static void test_agent_probes(void)
         ASSERT_NULL(probe_report_find(&h.report, "agent:unit"));
         harness_free(&h);
 
+        /* agent.log "" (NULL here): no agent:log probe either. */
+        o.agent_log = NULL;
+        one_round(&o, NULL, &h);
+        ASSERT_NULL(probe_report_find(&h.report, "agent:log"));
+        harness_free(&h);
+
         ASSERT_EQ(unlink(log), 0);
         ASSERT_EQ(rmdir(dir), 0);
         ASSERT_EQ(unsetenv("DBUS_SYSTEM_BUS_ADDRESS"), 0);

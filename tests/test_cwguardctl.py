@@ -451,6 +451,12 @@ class CwguardctlTest(unittest.TestCase):
                       probes['agent:log']['message'])
         self.assertEqual(doc['heartbeat_value'], 1)
 
+        # Both turned off ("" each): no agent probe at all.
+        self.write_config('agent:\n  log: ""\n  unit: ""\n')
+        p, doc = self.check_json()
+        self.assertEqual(p.returncode, 0, p.stdout)
+        self.assertEqual([q['id'] for q in doc['probes'] if q['kind'] == 'agent'], [])
+
         # A bad unit name is a configuration error.
         self.write_config('agent:\n  unit: "no unit"\n')
         p = self.run_ctl('check', '--config', self.config)
