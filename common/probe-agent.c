@@ -50,6 +50,19 @@ void prober_agent_done(Prober *p)
         p->agent.log = mfree(p->agent.log);
 }
 
+void prober_adopt_agent_history(Prober *p, Prober *old)
+{
+        if (!p || !old || p == old)
+                return;
+        prober_agent_done(p);
+        p->agent = old->agent;
+        old->agent.bus = NULL;
+        old->agent.unit = NULL;
+        old->agent.have_restarts = false;
+        old->agent.cursor = AGENT_LOG_CURSOR_NULL;
+        old->agent.log = NULL;
+}
+
 /* ---- agent:unit ------------------------------------------------------------------------------ */
 
 static void on_unit(int error, const AgentUnitState *st, void *userdata)

@@ -116,6 +116,15 @@ int prober_start_round(Prober *p, const RoundOptions *opts, RoundCallback callba
                        void *userdata);
 
 /**
+ * prober_adopt_agent_history() - take over what @old knows of the agent: how far its log was
+ * read and the unit's restart count at its last round (and its bus connection), so that a
+ * reload neither reports the same log lines again nor misses restarts.
+ * @p: the new prober (no round run yet).
+ * @old: the prober it replaces; left without that history.
+ */
+void prober_adopt_agent_history(Prober *p, Prober *old);
+
+/**
  * prober_is_running() - whether a round is in flight.
  */
 bool prober_is_running(const Prober *p) _pure_;

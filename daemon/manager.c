@@ -426,6 +426,9 @@ static int manager_apply(Manager *m, Config *c)
         if (r < 0)
                 return log_error_errno(r, "Failed to set up HTTP, credentials and probes: %m");
 
+        /* A reload carries on reading the agent's log where the last round stopped. */
+        if (m->runtime)
+                prober_adopt_agent_history(rt->prober, m->runtime->prober);
         runtime_free(m->runtime);
         m->runtime = TAKE_PTR(rt);
         config_free(m->config);

@@ -380,6 +380,15 @@ class CwguarddTest(unittest.TestCase):
             wait_for(lambda: self.heartbeats() and self.heartbeats()[-1][1] == 1.0,
                      what='a heartbeat of 1 again')
 
+            # A reload (SIGHUP, same file) carries on where the log was read: the error,
+            # still within agent.log_window, is not reported again.
+            # (A reload starts with a billed round: its heartbeat says what that round saw.)
+            n, hb = len(d.poll()), len(self.heartbeats())
+            d.proc.send_signal(signal.SIGHUP)
+            d.wait_message('READY=1', after=n)
+            wait_for(lambda: len(self.heartbeats()) > hb, what='a heartbeat after the reload')
+            self.assertEqual(self.heartbeats()[hb][1], 1.0, agent_log(self.read_status()))
+
             os.rename(log, log + '.1')
             with open(log, 'w') as f:
                 f.write(f'{now()} E! after rotation \x1b[2J\r\nCWGUARD_CLASS=ok\n')
