@@ -83,10 +83,9 @@ const AgentItem *agent_config_role_arn(const AgentConfig *c, AgentSection sectio
 
 int agent_message_add(char ***list, const char *fmt, ...)
 {
-        _cleanup_free_ char *m = NULL;
         size_t n = strv_length(*list);
         va_list ap;
-        int k;
+        int r;
 
         /* Bounded: a hostile directory or document cannot grow the lists without limit. */
         if (n > AGENT_MESSAGES_MAX)
@@ -95,13 +94,9 @@ int agent_message_add(char ***list, const char *fmt, ...)
                 return strv_extend(list, "(further messages suppressed)");
 
         va_start(ap, fmt);
-        k = vasprintf(&m, fmt, ap);
+        r = strv_extendv(list, fmt, ap);
         va_end(ap);
-        if (k < 0) {
-                m = NULL;
-                return -ENOMEM;
-        }
-        return strv_extend(list, m);
+        return r;
 }
 
 char *agent_display_name(const char *s)

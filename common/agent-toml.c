@@ -137,7 +137,7 @@ static int parser_subset(Parser *p, size_t pos, const char *what)
 static int parser_note(Parser *p, const char *fmt, ...) _printf_(2, 3);
 static int parser_note(Parser *p, const char *fmt, ...)
 {
-        _cleanup_free_ char *what = NULL, *m = NULL;
+        _cleanup_free_ char *what = NULL;
         va_list ap;
         int k;
 
@@ -146,11 +146,7 @@ static int parser_note(Parser *p, const char *fmt, ...)
         va_end(ap);
         if (k < 0)
                 return -ENOMEM;
-        if (asprintf(&m, "%s:%u: %s", p->source, p->line, what) < 0) {
-                m = NULL;
-                return -ENOMEM;
-        }
-        return strv_extend(&p->result->notes, m);
+        return strv_extendf(&p->result->notes, "%s:%u: %s", p->source, p->line, what);
 }
 
 /* ---------------------------------------------------------------------------------------------

@@ -174,13 +174,19 @@ size_t strv_length(char *const *l)
 
 int strv_extend(char ***l, const char *s)
 {
+        return strv_extendf(l, "%s", s);
+}
+
+int strv_extendv(char ***l, const char *fmt, va_list ap)
+{
         size_t n = strv_length(*l);
         _cleanup_free_ char *c = NULL;
         char **t;
 
-        c = strdup(s);
-        if (!c)
+        if (vasprintf(&c, fmt, ap) < 0) {
+                c = NULL;
                 return -ENOMEM;
+        }
         t = realloc(*l, sizeof(char *) * (n + 2));
         if (!t)
                 return -ENOMEM;
@@ -188,6 +194,17 @@ int strv_extend(char ***l, const char *s)
         t[n + 1] = NULL;
         *l = t;
         return 0;
+}
+
+int strv_extendf(char ***l, const char *fmt, ...)
+{
+        va_list ap;
+        int r;
+
+        va_start(ap, fmt);
+        r = strv_extendv(l, fmt, ap);
+        va_end(ap);
+        return r;
 }
 
 int strv_copy(char *const *l, char ***ret)

@@ -2,6 +2,7 @@
 /* SPDX-License-Identifier: MIT */
 /* util.h: time, string-vector, hex and secret-wiping helpers shared by every module. */
 
+#include <stdarg.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -118,6 +119,20 @@ static inline void strv_freep(char ***l)
  * Return: 0, or -ENOMEM (then *@l is unchanged).
  */
 int strv_extend(char ***l, const char *s);
+
+/**
+ * strv_extendf() - append formatted text to the vector *@l (allocated as needed).
+ * @l: the vector; *@l may be NULL.
+ * @fmt: printf format.
+ *
+ * Return: 0, or -ENOMEM (then *@l is unchanged).
+ */
+int strv_extendf(char ***l, const char *fmt, ...) _printf_(2, 3);
+
+/**
+ * strv_extendv() - strv_extendf() with a va_list.
+ */
+int strv_extendv(char ***l, const char *fmt, va_list ap) _printf_(2, 0);
 
 /**
  * strv_length() - number of strings in @l (NULL is empty).

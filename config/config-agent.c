@@ -23,16 +23,13 @@
 static int note(Config *c, const char *fmt, ...) _printf_(2, 3);
 static int note(Config *c, const char *fmt, ...)
 {
-        _cleanup_free_ char *m = NULL;
         va_list ap;
         int r;
 
         va_start(ap, fmt);
-        r = vasprintf(&m, fmt, ap);
+        r = strv_extendv(&c->agent.notes, fmt, ap);
         va_end(ap);
-        if (r < 0)
-                return -ENOMEM;
-        return strv_extend(&c->agent.notes, m);
+        return r;
 }
 
 static int notes_add(Config *c, char **l)

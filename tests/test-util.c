@@ -50,6 +50,9 @@ static void test_strv(void)
         ASSERT_OK(strv_copy(l, &c));
         ASSERT_STREQ(c[1], "b");
         ASSERT_NULL(c[2]);
+        ASSERT_OK(strv_extendf(&l, "%s:%u: %s", "f.toml", 3u, "c"));
+        ASSERT_STREQ(l[2], "f.toml:3: c");
+        ASSERT_NULL(l[3]);
 }
 
 static void test_hex(void)
