@@ -12,7 +12,6 @@
  */
 
 #include <errno.h>
-#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -22,6 +21,7 @@
 #include "common/cost.h"
 #include "common/json-util.h"
 #include "common/status.h"
+#include "common/util.h"
 
 /* common/probe-aws.c's message, with a 20-character ISO 8601 time ("2026-01-01T00:00:00Z"). */
 #define LOG_MESSAGE_HEAD "cwguard probe: "
@@ -256,7 +256,7 @@ static json_object *json_number(double v)
 {
         char buf[32];
 
-        if (v == floor(v) && fabs(v) < 1e15)
+        if (v > -1e15 && v < 1e15 && v == (double) (int64_t) v)
                 return json_object_new_int64((int64_t) v);
         snprintf(buf, sizeof(buf), "%.6g", v);
         return json_object_new_double_s(v, buf);
@@ -320,13 +320,13 @@ int cost_format_json(const CostInput *in, const CostEstimate *e, const char *con
         if (!add(doc, "billed_period_s", json_seconds(e->billed_period)) ||
             !add(doc, "alarm_period_s", json_seconds(e->alarm_period)) ||
             !add(doc, "detection_within_s", json_seconds(e->detection_delay)) ||
-            !add(doc, "rounds", json_number(round(e->rounds))) ||
-            !add(doc, "billed_rounds", json_number(round(e->billed_rounds))))
+            !add(doc, "rounds", json_number((double) u64_round(e->rounds))) ||
+            !add(doc, "billed_rounds", json_number((double) u64_round(e->billed_rounds))))
                 return -ENOMEM;
 
-        rq = item(round(e->requests), COST_USD_PER_1000_PUT_METRIC_DATA / 1000, e->usd_requests);
+        rq = item((double) u64_round(e->requests), COST_USD_PER_1000_PUT_METRIC_DATA / 1000, e->usd_requests);
         metrics = item(e->host_metrics, COST_USD_PER_CUSTOM_METRIC_MONTH, e->usd_host_metrics);
-        logs = item(round(e->log_bytes), COST_USD_PER_LOGS_INGESTED_GB / COST_BYTES_PER_GB,
+        logs = item((double) u64_round(e->log_bytes), COST_USD_PER_LOGS_INGESTED_GB / COST_BYTES_PER_GB,
                     e->usd_logs);
         alarm = item(e->alarms, COST_USD_PER_STANDARD_ALARM_MONTH, e->usd_alarms);
         shared = item(e->shared_metrics, COST_USD_PER_CUSTOM_METRIC_MONTH, e->usd_fleet_shared);
@@ -336,7 +336,7 @@ int cost_format_json(const CostInput *in, const CostEstimate *e, const char *con
             !add(doc, "alarms", alarm) |
             !add(doc, "fleet_shared_custom_metrics", shared))
                 return -ENOMEM;
-        if (!add(logs, "events", json_number(round(e->log_events))) ||
+        if (!add(logs, "events", json_number((double) u64_round(e->log_events))) ||
             !add(doc, "usd_per_host", json_number(e->usd_per_host)) ||
             !add(doc, "usd_fleet_shared", json_number(e->usd_fleet_shared)) ||
             !add(doc, "metrics_prorated", json_object_new_boolean(e->heartbeat_sparse)))

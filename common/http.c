@@ -313,7 +313,10 @@ static int url_split(const char *url, char **ret_scheme, char **ret_host)
         u = curl_url();
         if (!u)
                 return -ENOMEM;
-        if (curl_url_set(u, CURLUPART_URL, url, 0) != CURLUE_OK ||
+        /* CURLU_NON_SUPPORT_SCHEME: a scheme this libcurl was built without (ftp:// with the
+         * lean build's HTTP-only one) is still parsed, and refused by the caller as
+         * -EPROTONOSUPPORT, the same with every libcurl. */
+        if (curl_url_set(u, CURLUPART_URL, url, CURLU_NON_SUPPORT_SCHEME) != CURLUE_OK ||
             curl_url_get(u, CURLUPART_SCHEME, &scheme, 0) != CURLUE_OK ||
             curl_url_get(u, CURLUPART_HOST, &host, 0) != CURLUE_OK)
                 return -EINVAL;

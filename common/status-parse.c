@@ -19,6 +19,7 @@
 
 #include "common/json-util.h"
 #include "common/status.h"
+#include "common/util.h"
 
 int status_json_parse(const char *data, size_t size, struct json_object **ret)
 {
@@ -181,11 +182,11 @@ static int json_get_msec(struct json_object *o, const char *key, usec_t *ret)
                 return -EBADMSG;
 
         /* Strict json-c still reads NaN and Infinity; 1e400 becomes Infinity. The cap keeps
-         * the double exact to well under 1 µs, so llround() gives back what was written. */
+         * the double exact to well under 1 µs, so u64_round() gives back what was written. */
         d = json_object_get_double(v);
         if (!isfinite(d) || d < 0 || d > (double) (STATUS_DURATION_MAX / USEC_PER_MSEC))
                 return -EBADMSG;
-        *ret = MIN((usec_t) llround(d * (double) USEC_PER_MSEC), STATUS_DURATION_MAX);
+        *ret = MIN((usec_t) u64_round(d * (double) USEC_PER_MSEC), STATUS_DURATION_MAX);
         return 0;
 }
 

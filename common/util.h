@@ -206,6 +206,19 @@ static inline bool utf8_is_c1(const char *p)
 }
 
 /**
+ * u64_round() - @x rounded to the nearest integer, halves away from zero, for finite
+ * 0 <= @x < 2^63: what llround() gives there, without libm. Two call sites needed it, and
+ * libm cost every process that loads it about 300 KiB of resident text (issue 7's RSS).
+ * x - t is exact (below 2^52 both have the same exponent or less; above, x is an integer).
+ */
+static inline uint64_t u64_round(double x)
+{
+        uint64_t t = (uint64_t) x;
+
+        return x - (double) t >= 0.5 ? t + 1 : t;
+}
+
+/**
  * string_one_line() - make text fit for a one-line message, in place: control characters (C0,
  * DEL, and C1 as two spaces) become spaces (remote or user text cannot break a log line or
  * drive a terminal), and the text is cut at @max bytes without splitting a UTF-8 sequence.

@@ -13,9 +13,10 @@
 
 #include "common/cost.h"
 #include "common/json-util.h"
+#include "common/util.h"
 #include "tests/test.h"
 
-#define CENTS(usd) llround((usd) * 100)
+#define CENTS(usd) ((long long) u64_round((usd) * 100))
 #define ASSERT_NEAR(a, b) ASSERT_TRUE(fabs((double) (a) - (double) (b)) < 1e-9)
 
 /* The default configuration: free probes every minute, one namespace, no log groups. */

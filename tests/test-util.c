@@ -115,6 +115,24 @@ static void test_strextend(void)
         ASSERT_STREQ(s, "a=1,b");
 }
 
+/* u64_round() is llround() on [0, 2^63): halves away from zero, exact near the edges of a
+ * double's precision, and integers above 2^52 unchanged. */
+static void test_u64_round(void)
+{
+        ASSERT_EQ(u64_round(0.0), 0);
+        ASSERT_EQ(u64_round(0.49999999999999994), 0);    /* x + 0.5 would give 1 */
+        ASSERT_EQ(u64_round(0.5), 1);
+        ASSERT_EQ(u64_round(1.4999), 1);
+        ASSERT_EQ(u64_round(2.5), 3);
+        ASSERT_EQ(u64_round(43199.5), 43200);
+        ASSERT_EQ(u64_round(4503599627370495.5), 4503599627370496ULL);  /* 2^52 - 0.5 */
+        ASSERT_EQ(u64_round(9007199254740993.0), 9007199254740992ULL);  /* 2^53 + 1 as a double */
+        ASSERT_EQ(u64_round(1e18), 1000000000000000000ULL);
+        /* status-parse.c: a duration written as ms with 3 decimals comes back to the µs. */
+        ASSERT_EQ(u64_round(1234.567 * 1000.0), 1234567);
+        ASSERT_EQ(u64_round(0.001 * 1000.0), 1);
+}
+
 int main(void)
 {
         TEST(test_iso8601);
@@ -125,5 +143,6 @@ int main(void)
         TEST(test_string_has_cc);
         TEST(test_string_one_line);
         TEST(test_strextend);
+        TEST(test_u64_round);
         return 0;
 }
