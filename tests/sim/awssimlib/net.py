@@ -409,16 +409,25 @@ def make_certs(d):
                                               'wrong.pem', 'wrong.key')}
     if all(os.path.exists(p) for p in files.values()):
         return files
-    ec = ('-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes')
+    # ECDSA P-256 by default (fast to generate); AWSSIM_KEY=rsa makes RSA-2048 keys instead,
+    # what real AWS endpoints present (packaging/hot-text/gen profiles both). Certificates
+    # already in DIR are reused whatever their type.
+    key_type = os.environ.get('AWSSIM_KEY', 'ec')
+    if key_type == 'ec':
+        newkey = ('-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes')
+    elif key_type == 'rsa':
+        newkey = ('-newkey', 'rsa:2048', '-nodes')
+    else:
+        raise ValueError('AWSSIM_KEY must be "ec" or "rsa", not %r' % key_type)
     tmp = os.path.join(d, 'tmp.%d' % os.getpid())
-    _openssl('req', '-x509', *ec, '-keyout', files['ca.key'] + '.tmp',
+    _openssl('req', '-x509', *newkey, '-keyout', files['ca.key'] + '.tmp',
              '-out', files['ca.pem'] + '.tmp', '-days', '3650', '-subj', '/CN=cwguard awssim CA',
              '-addext', 'basicConstraints=critical,CA:TRUE',
              '-addext', 'keyUsage=critical,keyCertSign,cRLSign')
     for name, san in (('server', 'DNS:localhost,IP:127.0.0.1,IP:::1'),
                       ('wrong', 'DNS:wrong.example')):
         cn = 'localhost' if name == 'server' else 'wrong.example'
-        _openssl('req', *ec, '-keyout', files[name + '.key'] + '.tmp', '-out', tmp + '.csr',
+        _openssl('req', *newkey, '-keyout', files[name + '.key'] + '.tmp', '-out', tmp + '.csr',
                  '-subj', '/CN=' + cn)
         with open(tmp + '.ext', 'w') as f:
             f.write('subjectAltName=%s\nbasicConstraints=CA:FALSE\n'
