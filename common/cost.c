@@ -324,10 +324,11 @@ int cost_format_json(const CostInput *in, const CostEstimate *e, const char *con
             !add(doc, "billed_rounds", json_number((double) u64_round(e->billed_rounds))))
                 return -ENOMEM;
 
-        rq = item((double) u64_round(e->requests), COST_USD_PER_1000_PUT_METRIC_DATA / 1000, e->usd_requests);
+        rq = item((double) u64_round(e->requests), COST_USD_PER_1000_PUT_METRIC_DATA / 1000,
+                  e->usd_requests);
         metrics = item(e->host_metrics, COST_USD_PER_CUSTOM_METRIC_MONTH, e->usd_host_metrics);
-        logs = item((double) u64_round(e->log_bytes), COST_USD_PER_LOGS_INGESTED_GB / COST_BYTES_PER_GB,
-                    e->usd_logs);
+        logs = item((double) u64_round(e->log_bytes),
+                    COST_USD_PER_LOGS_INGESTED_GB / COST_BYTES_PER_GB, e->usd_logs);
         alarm = item(e->alarms, COST_USD_PER_STANDARD_ALARM_MONTH, e->usd_alarms);
         shared = item(e->shared_metrics, COST_USD_PER_CUSTOM_METRIC_MONTH, e->usd_fleet_shared);
         if (!add(doc, "put_metric_data_requests", rq) |
