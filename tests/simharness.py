@@ -174,4 +174,5 @@ credentials:
     def stop(self):
         self.proc.terminate()
         self.proc.wait(10)
+        self.proc.stderr.close()
         shutil.rmtree(self.dir, ignore_errors=True)

@@ -98,6 +98,18 @@ class Daemon:
             with self.lock:
                 self.messages.extend(data.decode().split('\n'))
 
+    def drain(self):
+        # Once the process has exited, everything it sent is queued on the socket (a datagram
+        # is enqueued by sendmsg() itself): read what the reader thread had not got to yet.
+        self.sock.setblocking(False)
+        while True:
+            try:
+                data = self.sock.recv(4096)
+            except (BlockingIOError, OSError):
+                return
+            with self.lock:
+                self.messages.extend(data.decode().split('\n'))
+
     def poll(self):
         with self.lock:
             return list(self.messages)
@@ -113,10 +125,13 @@ class Daemon:
         time.sleep(0.2)
         self.reading = False
         self.reader.join()
+        self.drain()
         self.sock.close()
         self.stderr.seek(0)
+        err = self.stderr.read()
+        self.stderr.close()
         valgrind_assert_clean(self.vg_dir, rc)
-        return rc, self.stderr.read()
+        return rc, err
 
 
 class CwguarddTest(unittest.TestCase):
@@ -412,8 +427,8 @@ class CwguarddTest(unittest.TestCase):
             f.write('interval: fast\n')
         d = Daemon(self.config, self.status)
         d.proc.wait(scaled(10))
-        msgs = d.poll()
         rc, err = d.stop()
+        msgs = d.poll()       # after stop(): every datagram read, none left to the reader's pace
         self.assertEqual(rc, 1)
         self.assertIn(self.config + ':', err)
         self.assertFalse(os.path.exists(self.status))

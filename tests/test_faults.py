@@ -173,6 +173,17 @@ class Daemon:
             with self.lock:
                 self.messages.extend(m for m in data.decode().split('\n') if m)
 
+    def drain(self):
+        # After exit every datagram sent is already queued: read the rest without waiting.
+        self.sock.setblocking(False)
+        while True:
+            try:
+                data = self.sock.recv(4096)
+            except (BlockingIOError, OSError):
+                return
+            with self.lock:
+                self.messages.extend(m for m in data.decode().split('\n') if m)
+
     def poll(self):
         with self.lock:
             return list(self.messages)
@@ -215,6 +226,7 @@ class Daemon:
             rc = self.proc.wait()
         self.reading = False
         self.reader.join()
+        self.drain()
         self.sock.close()
         self.stderr.close()
         return rc
