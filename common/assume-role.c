@@ -23,6 +23,7 @@ typedef struct RoleSession {
         CredentialSource base_source;
         char *base_detail;
         char *assumed_arn;
+        const char *fallback_region;    /* static; NULL: issued in the round's region */
         usec_t obtained;
         AwsCredentials *creds;
 } RoleSession;
@@ -38,6 +39,29 @@ static bool is_digits(const char *s, size_t n)
                 if (s[i] < '0' || s[i] > '9')
                         return false;
         return true;
+}
+
+const char *sts_fallback_region(const char *region)
+{
+        static const struct {
+                const char *prefix, *fallback;
+        } partitions[] = {
+                /* Longest prefix first: us-isob- before us-iso-. */
+                { "cn-", "cn-north-1" },
+                { "us-gov-", "us-gov-west-1" },
+                { "us-isob-", "us-isob-east-1" },
+                { "us-iso-", "us-iso-east-1" },
+        };
+        const char *f = "us-east-1";
+
+        if (!region)
+                return NULL;
+        for (size_t i = 0; i < ELEMENTSOF(partitions); i++)
+                if (strncmp(region, partitions[i].prefix, strlen(partitions[i].prefix)) == 0) {
+                        f = partitions[i].fallback;
+                        break;
+                }
+        return streq(region, f) ? NULL : f;
 }
 
 const char *role_arn_check(const char *arn)
@@ -182,7 +206,8 @@ static RoleSession *find(RoleSessions *s, const char *role_arn, const AwsCredent
 
 const AwsCredentials *role_sessions_get(RoleSessions *s, const char *role_arn,
                                         const AwsCredentials *base, usec_t now,
-                                        const char **ret_assumed_arn)
+                                        const char **ret_assumed_arn,
+                                        const char **ret_fallback_region)
 {
         RoleSession *e;
 
@@ -193,11 +218,14 @@ const AwsCredentials *role_sessions_get(RoleSessions *s, const char *role_arn,
                 return NULL;
         if (ret_assumed_arn)
                 *ret_assumed_arn = e->assumed_arn;
+        if (ret_fallback_region)
+                *ret_fallback_region = e->fallback_region;
         return e->creds;
 }
 
 int role_sessions_put(RoleSessions *s, const char *role_arn, const AwsCredentials *base,
-                      StsAssumedRole *session, usec_t now, const AwsCredentials **ret)
+                      StsAssumedRole *session, const char *fallback_region, usec_t now,
+                      const AwsCredentials **ret)
 {
         _cleanup_(aws_credentials_freep) AwsCredentials *c = NULL;
         RoleSession n = {}, *e;
@@ -227,6 +255,7 @@ int role_sessions_put(RoleSessions *s, const char *role_arn, const AwsCredential
         c->secret_access_key = TAKE_PTR(session->secret_access_key);
         c->session_token = TAKE_PTR(session->session_token);
         n.base_source = base->source;
+        n.fallback_region = fallback_region;
         n.obtained = now;
         n.creds = TAKE_PTR(c);
 

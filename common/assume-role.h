@@ -73,6 +73,18 @@ int assume_role_request_body(const char *role_arn, const char *session_name,
  */
 bool assume_role_needs_refresh(const AwsCredentials *c, usec_t obtained, usec_t now) _pure_;
 
+/**
+ * sts_fallback_region() - where the agent assumes a role when STS answers
+ * RegionDisabledException in @region: the region of its partition whose STS cannot be
+ * deactivated (cfg/aws/sts.go, getFallbackRegion): cn-north-1 for cn-*, us-gov-west-1 for
+ * us-gov-*, us-isob-east-1 for us-isob-*, us-iso-east-1 for us-iso-*, else us-east-1.
+ * @region: the region, may be NULL.
+ *
+ * Return: a static string; NULL when there is nowhere else to go (@region NULL, or already
+ * the fallback).
+ */
+const char *sts_fallback_region(const char *region) _pure_;
+
 typedef struct RoleSessions RoleSessions;
 
 /**
@@ -100,12 +112,15 @@ DEFINE_TRIVIAL_CLEANUP_FUNC(RoleSessions *, role_sessions_free);
  *        credentials of another source (another profile, another instance role) does not count.
  * @now: realtime µs.
  * @ret_assumed_arn: optional; the session's principal ARN (valid as long as the session).
+ * @ret_fallback_region: optional; the fallback region STS issued it in (see
+ *                       role_sessions_put()), NULL if the round's own.
  *
  * Return: the session (owned by the cache, valid until the next role_sessions_put()), or NULL.
  */
 const AwsCredentials *role_sessions_get(RoleSessions *s, const char *role_arn,
                                         const AwsCredentials *base, usec_t now,
-                                        const char **ret_assumed_arn);
+                                        const char **ret_assumed_arn,
+                                        const char **ret_fallback_region);
 
 /**
  * role_sessions_put() - store a new session of @role_arn, replacing the old one.
@@ -113,6 +128,8 @@ const AwsCredentials *role_sessions_get(RoleSessions *s, const char *role_arn,
  * @role_arn: the role.
  * @base: the base credentials the session was assumed with (only their source is kept).
  * @session: what STS answered; the key, secret and token are taken (the rest stays).
+ * @fallback_region: a static string (sts_fallback_region()) when STS issued the session in the
+ *                   fallback region because the round's region has STS deactivated; NULL else.
  * @now: realtime µs, when the session was obtained.
  * @ret: optional; the stored credentials (source assume-role, detail "role ARN"), owned by the
  *       cache.
@@ -122,7 +139,8 @@ const AwsCredentials *role_sessions_get(RoleSessions *s, const char *role_arn,
  * Return: 0, -EINVAL, or -ENOMEM (nothing stored then; @session keeps its secrets).
  */
 int role_sessions_put(RoleSessions *s, const char *role_arn, const AwsCredentials *base,
-                      StsAssumedRole *session, usec_t now, const AwsCredentials **ret);
+                      StsAssumedRole *session, const char *fallback_region, usec_t now,
+                      const AwsCredentials **ret);
 
 /**
  * role_sessions_size() - how many sessions are cached.

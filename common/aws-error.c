@@ -420,6 +420,7 @@ static const struct {
         { "RequestInTheFuture", false, RESULT_CLASS_CLOCK_SKEW },
         { "SignatureDoesNotMatch", false, RESULT_CLASS_SIGNATURE_MISMATCH },
         { "InvalidSignatureException", false, RESULT_CLASS_SIGNATURE_MISMATCH },
+        { "RegionDisabledException", false, RESULT_CLASS_STS_REGION_DISABLED },
         { "AccessDenied", false, RESULT_CLASS_ACCESS_DENIED },
         { "AccessDeniedException", false, RESULT_CLASS_ACCESS_DENIED },
         { "UnauthorizedOperation", false, RESULT_CLASS_ACCESS_DENIED },

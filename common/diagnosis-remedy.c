@@ -18,6 +18,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "common/assume-role.h"
 #include "common/diagnosis-internal.h"
 #include "common/policy.h"
 
@@ -541,6 +542,42 @@ static int explain_proxy(Explain *e)
         return 0;
 }
 
+/* The 12 digits after "arn:aws...:iam::" of a role ARN, or NULL. */
+static char *role_account(const char *arn)
+{
+        const char *p = arn ? strstr(arn, ":iam::") : NULL;
+
+        if (!p || strspn(p + 6, "0123456789") != 12 || p[18] != ':')
+                return NULL;
+        return strndup(p + 6, 12);
+}
+
+/*
+ * RegionDisabledException from AssumeRole: the role's account has STS deactivated in the
+ * region, and the agent's fallback (round-role.c: the partition's fallback region) failed too,
+ * which the quoted message says. Either side fixes it.
+ */
+static int explain_sts_region_disabled(Explain *e)
+{
+        _cleanup_free_ char *account = role_account(e->r->role_arn);
+        const char *fallback = sts_fallback_region(e->region);
+
+        fprintf(e->msg, "STS is deactivated in %s for account %s, so no session of the role "
+                        "is issued there", e->region_text, account ?: "<the role's account>");
+        explain_quote(e);
+        fprintf(e->rem, "Activate STS in %s for account %s (IAM console > Account settings > "
+                        "Security Token Service (STS) > Endpoints > %s > Activate; an "
+                        "administrator of that account)",
+                e->region_text, account ?: "<the role's account>", e->region_text);
+        if (fallback)
+                fprintf(e->rem, ", or let this host reach STS in %s, where the agent falls back "
+                                "(https://sts.%s.amazonaws.com%s, through a NAT gateway or proxy: "
+                                "a VPC interface endpoint serves only its own region)",
+                        fallback, fallback, strncmp(fallback, "cn-", 3) == 0 ? ".cn" : "");
+        fputs(".", e->rem);
+        return 0;
+}
+
 /* A class this file has no writer for (a new one, or ok/not-applicable on a failed result). */
 static int explain_other(Explain *e)
 {
@@ -576,6 +613,7 @@ static const FailureWriter failure_table[_RESULT_CLASS_MAX] = {
         [RESULT_CLASS_TIMEOUT] = explain_unreachable,
         [RESULT_CLASS_TLS_FAILURE] = explain_tls,
         [RESULT_CLASS_PROXY_FAILURE] = explain_proxy,
+        [RESULT_CLASS_STS_REGION_DISABLED] = explain_sts_region_disabled,
         [RESULT_CLASS_AGENT_NOT_RUNNING] = explain_agent_not_running,
         [RESULT_CLASS_AGENT_ERRORS] = explain_agent_errors,
 };

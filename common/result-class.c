@@ -31,6 +31,7 @@ static const char *const result_class_table[_RESULT_CLASS_MAX] = {
         [RESULT_CLASS_TIMEOUT] = "timeout",
         [RESULT_CLASS_TLS_FAILURE] = "tls-failure",
         [RESULT_CLASS_PROXY_FAILURE] = "proxy-failure",
+        [RESULT_CLASS_STS_REGION_DISABLED] = "sts-region-disabled",
         [RESULT_CLASS_NOT_APPLICABLE] = "not-applicable",
         [RESULT_CLASS_AGENT_NOT_RUNNING] = "agent-not-running",
         [RESULT_CLASS_AGENT_ERRORS] = "agent-errors",

@@ -36,6 +36,7 @@ typedef enum ResultClass {
         RESULT_CLASS_TIMEOUT,
         RESULT_CLASS_TLS_FAILURE,
         RESULT_CLASS_PROXY_FAILURE,
+        RESULT_CLASS_STS_REGION_DISABLED, /* STS deactivated in the region (AssumeRole) */
         RESULT_CLASS_NOT_APPLICABLE,   /* the check does not apply here (reported with ok: true) */
         RESULT_CLASS_AGENT_NOT_RUNNING, /* the agent's unit is not active, or restart-looping */
         RESULT_CLASS_AGENT_ERRORS,     /* the agent's log has new error lines */

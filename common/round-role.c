@@ -9,8 +9,11 @@
  * the round's STS endpoint (one call per role, concurrently, through aws-call.c on the loop) when
  * there is none or it is due for renewal. A failed AssumeRole becomes the result of every probe
  * that needed the role, with STS's own answer (class, code, parsed AccessDenied): such a probe
- * never falls back to the base credentials. Runs on the round's event loop; never logs, and the
- * secrets of the answer are wiped as soon as they are parsed.
+ * never falls back to the base credentials. STS deactivated in the round's region
+ * (RegionDisabledException) sends the call, once, to the partition's fallback region, as the
+ * agent does (cfg/aws/sts.go); only when that fails too is the deactivation the probes' result.
+ * Runs on the round's event loop; never logs, and the secrets of the answer are wiped as soon
+ * as they are parsed.
  */
 
 #include <stdio.h>
@@ -35,6 +38,10 @@ struct RoundRole {
         AccessDenied denied;
         unsigned attempts;
         usec_t latency;
+        /* Set once the regional endpoint answered RegionDisabledException and the call went to
+         * the partition's fallback region, at @fallback_endpoint. */
+        const char *fallback_region;
+        char *fallback_endpoint;
 };
 
 static RoundRole *role_find(Round *rd, const char *arn)
@@ -76,6 +83,7 @@ void round_roles_free(Round *rd)
                 free(rr->code);
                 free(rr->message);
                 free(rr->request_id);
+                free(rr->fallback_endpoint);
                 access_denied_done(&rr->denied);
         }
         rd->roles = mfree(rd->roles);
@@ -92,9 +100,14 @@ static void role_apply_identity(Round *rd, RoundRole *rr)
 
         if (!streq_ptr(rd->role_arns[PROBE_SERVICE_STS], rr->arn) || !rr->creds)
                 return;
-        if (asprintf(&detail, "role %s assumed with %s credentials (%s)", rr->arn,
+        if (asprintf(&detail, "role %s assumed with %s credentials (%s)%s%s%s%s%s", rr->arn,
                      strna(credential_source_to_string(rd->credentials->source)),
-                     strna(rd->credentials->source_detail)) < 0)
+                     strna(rd->credentials->source_detail),
+                     rr->fallback_region ? " at the fallback STS region " : "",
+                     strempty(rr->fallback_region),
+                     rr->fallback_region ? ", as the agent does: STS is deactivated in " : "",
+                     rr->fallback_region ? strna(rd->region) : "",
+                     rr->fallback_region ? " for the role's account" : "") < 0)
                 detail = NULL;
         id->credential_source = CREDENTIAL_SOURCE_ASSUME_ROLE;
         free_and_replace(id->credential_detail, detail);
@@ -117,6 +130,51 @@ static void role_set_session(RoundRole *rr, const AwsCredentials *c, const char 
         role_apply_identity(rd, rr);
 }
 
+static int role_start_call(RoundRole *rr);
+
+/* The fallback failed too: the regional answer stays the result (activating STS there is the
+ * fix), and its message says what the fallback answered. */
+static void role_note_fallback_failure(RoundRole *rr, const AwsCallOutcome *o)
+{
+        const AwsResult *a = &o->result;
+        _cleanup_free_ char *m = NULL;
+
+        if (asprintf(&m, "%s The agent's fallback, STS in %s (%s), failed too: %s%s%s%s%s",
+                     strempty(rr->message), rr->fallback_region, rr->fallback_endpoint,
+                     strna(result_class_to_string(a->class)), a->code ? " " : "",
+                     strempty(a->code), a->message ? ": " : "", strempty(a->message)) < 0)
+                return;
+        free_and_replace(rr->message, m);
+}
+
+/* RegionDisabledException at the regional endpoint: the same call at the partition's fallback
+ * region, signed for it. A configured endpoint (a VPC endpoint, AWS_ENDPOINT_URL_STS) is kept,
+ * as the agent's SDK keeps it; the default regional one becomes the fallback's. */
+static int role_start_fallback(RoundRole *rr)
+{
+        Round *rd = rr->round;
+        const char *region = sts_fallback_region(rd->region);
+        _cleanup_free_ char *regional = NULL;
+        int r;
+
+        if (!region || rr->fallback_region)
+                return -ENOENT;
+        r = aws_endpoint_url_default("sts", rd->region, &regional);
+        if (r < 0)
+                return r;
+        if (streq_ptr(regional, rd->endpoints[PROBE_SERVICE_STS]))
+                r = aws_endpoint_url_default("sts", region, &rr->fallback_endpoint);
+        else
+                r = free_and_strdup(&rr->fallback_endpoint, rd->endpoints[PROBE_SERVICE_STS]);
+        if (r < 0)
+                return r;
+        rr->fallback_region = region;
+        r = role_start_call(rr);
+        if (r < 0)
+                rr->fallback_region = NULL;
+        return r;
+}
+
 static void on_assume_role(AwsCall *call, AwsCallOutcome *o, void *userdata)
 {
         RoundRole *rr = userdata;
@@ -125,6 +183,10 @@ static void on_assume_role(AwsCall *call, AwsCallOutcome *o, void *userdata)
 
         rr->call = NULL;
         rr->done = true;
+        if (rr->fallback_region && a->class != RESULT_CLASS_OK) {
+                role_note_fallback_failure(rr, o);
+                goto finish;
+        }
         rr->class = a->class;
         rr->http_status = a->http_status;
         rr->attempts = o->attempts;
@@ -153,15 +215,21 @@ static void on_assume_role(AwsCall *call, AwsCallOutcome *o, void *userdata)
                         if (!rr->request_id)
                                 rr->request_id = TAKE_PTR(s.request_id);
                         r = role_sessions_put(rd->prober->role_sessions, rr->arn, rd->credentials,
-                                              &s, now_usec(CLOCK_REALTIME), &c);
+                                              &s, rr->fallback_region,
+                                              now_usec(CLOCK_REALTIME), &c);
                         if (r < 0) {
                                 rr->class = RESULT_CLASS_INVALID_REQUEST;
                                 (void) free_and_strdup(&rr->message, "out of memory");
                         } else
                                 role_set_session(rr, c, s.arn);
                 }
+        } else if (a->class == RESULT_CLASS_STS_REGION_DISABLED) {
+                /* Started before this call is counted done: the round cannot finish between. */
+                if (role_start_fallback(rr) >= 0)
+                        rr->done = false;
         }
 
+finish:
         if (rd->roles_pending > 0)
                 rd->roles_pending--;
         round_op_done(rd);
@@ -182,8 +250,8 @@ static int role_start_call(RoundRole *rr)
                 return r;
 
         AwsCallOptions o = {
-                .endpoint = rd->endpoints[PROBE_SERVICE_STS],
-                .region = rd->region,
+                .endpoint = rr->fallback_endpoint ?: rd->endpoints[PROBE_SERVICE_STS],
+                .region = rr->fallback_region ?: rd->region,
                 .service = "sts",
                 .protocol = AWS_PROTOCOL_QUERY,
                 .body = body,
@@ -248,7 +316,7 @@ int round_roles_start(Round *rd)
                 const AwsCredentials *c;
 
                 c = role_sessions_get(p->role_sessions, rr->arn, rd->credentials,
-                                      now_usec(CLOCK_REALTIME), &assumed);
+                                      now_usec(CLOCK_REALTIME), &assumed, &rr->fallback_region);
                 if (c) {
                         rr->done = true;
                         role_set_session(rr, c, assumed);

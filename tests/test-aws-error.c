@@ -395,6 +395,7 @@ static void test_status_fallbacks(void)
                 { 400, "InvalidParameterCombination", RESULT_CLASS_INVALID_REQUEST },
                 { 400, "KMSDisabledException", RESULT_CLASS_KMS_DENIED },
                 { 404, "ResourceNotFound", RESULT_CLASS_RESOURCE_NOT_FOUND },
+                { 403, "RegionDisabledException", RESULT_CLASS_STS_REGION_DISABLED },
                 { 301, NULL, RESULT_CLASS_BAD_RESPONSE },
                 { 301, "PermanentRedirect", RESULT_CLASS_BAD_RESPONSE },
                 { 400, NULL, RESULT_CLASS_BAD_RESPONSE },

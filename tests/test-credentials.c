@@ -68,7 +68,7 @@ static void test_assume_role_helpers(void)
         AwsCredentials base = { .source = CREDENTIAL_SOURCE_IMDS, .source_detail = (char *) "role r" };
         AwsCredentials other = { .source = CREDENTIAL_SOURCE_SHARED_FILE };
         const AwsCredentials *c;
-        const char *assumed = NULL;
+        const char *assumed = NULL, *fallback = NULL;
         usec_t now = 1800000000 * USEC_PER_SEC;
         char name[32];
 
@@ -115,7 +115,10 @@ static void test_assume_role_helpers(void)
                 char arn[64];
 
                 (void) snprintf(arn, sizeof(arn), "arn:aws:iam::123456789012:role/R%u", i % 18);
-                ASSERT_OK(role_sessions_put(cache, arn, &base, &ar, now, &c));
+                /* R17 was issued in the fallback region, the others in the round's. */
+                ASSERT_OK(role_sessions_put(cache, arn, &base, &ar,
+                                            i % 18 == 17 ? sts_fallback_region("eu-west-1") : NULL,
+                                            now, &c));
                 ASSERT_NULL(ar.secret_access_key);
                 ASSERT_EQ(c->source, CREDENTIAL_SOURCE_ASSUME_ROLE);
                 ASSERT_STREQ(c->secret_access_key, "secret");
@@ -123,17 +126,37 @@ static void test_assume_role_helpers(void)
         }
         ASSERT_EQ(role_sessions_size(cache), ASSUME_ROLE_CACHE_MAX);
         /* The full cache dropped the sessions closest to expiry (R0, R1). */
-        ASSERT_NULL(role_sessions_get(cache, "arn:aws:iam::123456789012:role/R0", &base, now, NULL));
-        c = role_sessions_get(cache, "arn:aws:iam::123456789012:role/R17", &base, now, &assumed);
+        ASSERT_NULL(role_sessions_get(cache, "arn:aws:iam::123456789012:role/R0", &base, now, NULL,
+                                      NULL));
+        c = role_sessions_get(cache, "arn:aws:iam::123456789012:role/R17", &base, now, &assumed,
+                              &fallback);
         ASSERT_NOT_NULL(c);
         ASSERT_STREQ(c->source_detail, "role arn:aws:iam::123456789012:role/R17");
         ASSERT_STREQ(assumed, "arn:aws:sts::123456789012:assumed-role/R/1");
+        ASSERT_STREQ(fallback, "us-east-1");
+        ASSERT_NOT_NULL(role_sessions_get(cache, "arn:aws:iam::123456789012:role/R16", &base, now,
+                                          NULL, &fallback));
+        ASSERT_NULL(fallback);
         /* Another base credential source: not that session. */
         ASSERT_NULL(role_sessions_get(cache, "arn:aws:iam::123456789012:role/R17", &other, now,
-                                      NULL));
+                                      NULL, NULL));
         /* Due for renewal: not handed out. */
         ASSERT_NULL(role_sessions_get(cache, "arn:aws:iam::123456789012:role/R17", &base,
-                                      now + 25 * USEC_PER_MINUTE, NULL));
+                                      now + 25 * USEC_PER_MINUTE, NULL, NULL));
+
+        /* Where the agent goes when STS is deactivated in the region: the partition's region
+         * whose STS cannot be deactivated; nowhere from that region itself. */
+        ASSERT_STREQ(sts_fallback_region("eu-west-1"), "us-east-1");
+        ASSERT_STREQ(sts_fallback_region("ap-southeast-7"), "us-east-1");
+        ASSERT_STREQ(sts_fallback_region("cn-northwest-1"), "cn-north-1");
+        ASSERT_STREQ(sts_fallback_region("us-gov-east-1"), "us-gov-west-1");
+        ASSERT_NULL(sts_fallback_region("us-isob-east-1"));
+        ASSERT_STREQ(sts_fallback_region("us-isob-west-1"), "us-isob-east-1");
+        ASSERT_STREQ(sts_fallback_region("us-iso-west-1"), "us-iso-east-1");
+        ASSERT_NULL(sts_fallback_region("us-east-1"));
+        ASSERT_NULL(sts_fallback_region("cn-north-1"));
+        ASSERT_NULL(sts_fallback_region("us-gov-west-1"));
+        ASSERT_NULL(sts_fallback_region(NULL));
 }
 
 static void test_file_parse(void)

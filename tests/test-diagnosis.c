@@ -627,9 +627,51 @@ static void test_report_clock(void)
         ASSERT_FALSE(rep->probes[1].has_clock_offset);   /* the facts are not changed */
 }
 
+/* STS deactivated in the region for the role's account: activate it there, or reach the
+ * partition's fallback region (none from the fallback region itself). */
+static void test_sts_region_disabled(void)
+{
+        _cleanup_(probe_result_done) ProbeResult r = {}, cn = {}, east = {}, bad = {};
+        DiagnosisContext c = ctx;
+
+        c.region = "eu-central-2";
+        make(&r, PROBE_KIND_METRICS, "CWAgent", RESULT_CLASS_STS_REGION_DISABLED);
+        r.operation = sdup("AssumeRole");
+        r.role_arn = sdup("arn:aws:iam::210987654321:role/path/cw-agent");
+        r.aws_error_code = sdup("RegionDisabledException");
+        ASSERT_OK(diagnosis_explain(&r, &c));
+        ASSERT_CONTAINS(r.message, "AssumeRole of arn:aws:iam::210987654321:role/path/cw-agent");
+        ASSERT_CONTAINS(r.message, "STS is deactivated in eu-central-2 for account 210987654321");
+        ASSERT_CONTAINS(r.remedy, "Activate STS in eu-central-2 for account 210987654321");
+        ASSERT_CONTAINS(r.remedy, "Endpoints > eu-central-2 > Activate");
+        ASSERT_CONTAINS(r.remedy, "reach STS in us-east-1, where the agent falls back "
+                                  "(https://sts.us-east-1.amazonaws.com,");
+
+        c.region = "cn-northwest-1";
+        make(&cn, PROBE_KIND_LOGS, "g", RESULT_CLASS_STS_REGION_DISABLED);
+        cn.operation = sdup("AssumeRole");
+        cn.role_arn = sdup("arn:aws-cn:iam::210987654321:role/cw");
+        ASSERT_OK(diagnosis_explain(&cn, &c));
+        ASSERT_CONTAINS(cn.remedy, "https://sts.cn-north-1.amazonaws.com.cn");
+
+        c.region = "us-east-1";
+        make(&east, PROBE_KIND_IDENTITY, NULL, RESULT_CLASS_STS_REGION_DISABLED);
+        east.operation = sdup("AssumeRole");
+        east.role_arn = sdup("arn:aws:iam::210987654321:role/cw");
+        ASSERT_OK(diagnosis_explain(&east, &c));
+        ASSERT_NULL(strstr(east.remedy, "falls back"));
+
+        /* Not a role ARN: no account is made up. */
+        make(&bad, PROBE_KIND_METRICS, "CWAgent", RESULT_CLASS_STS_REGION_DISABLED);
+        bad.role_arn = sdup("arn:aws:iam::12345:role/x");
+        ASSERT_OK(diagnosis_explain(&bad, &ctx));
+        ASSERT_CONTAINS(bad.remedy, "for account <the role's account>");
+}
+
 int main(void)
 {
         TEST(test_every_class_and_kind);
+        TEST(test_sts_region_disabled);
         TEST(test_ok);
         TEST(test_access_denied_scp);
         TEST(test_access_denied_identity_logs);

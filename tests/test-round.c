@@ -1274,6 +1274,98 @@ static void test_assume_role_failures(void)
         harness_free(&h);
 }
 
+/* The signing regions of the AssumeRole calls the simulator saw, in order: "eu-west-1,us-east-1". */
+static char *assume_role_regions(void)
+{
+        json_object *reqs = requests("sts:AssumeRole");
+        char *s = NULL;
+
+        for (size_t i = 0; i < json_object_array_length(reqs); i++) {
+                const char *r = jstr(json_object_array_get_idx(reqs, i), "signing_region");
+
+                ASSERT_NOT_NULL(r);
+                ASSERT_OK(strextend_printf(&s, "%s%s", s ? "," : "", r));
+        }
+        json_object_put(reqs);
+        return s;
+}
+
+static void test_assume_role_region_disabled(void)
+{
+        RoundOptions o = role_options();
+        _cleanup_free_ char *regions = NULL;
+        const ProbeResult *r;
+        Harness h;
+
+        /* STS deactivated in eu-west-1 for the roles' account: as the agent does, each role is
+         * assumed again at us-east-1 (signed for it, at the configured endpoint), and works. */
+        o.region = "eu-west-1";
+        o.role_arns[PROBE_SERVICE_LOGS] = ROLE_ARN("cw-metrics");
+        reset();
+        sim_scenario(sim, "{\"region\": \"eu-west-1\", \"roles\": {\"cw-metrics\": {}, "
+                          "\"cw-agent\": {}}, \"sts_regions\": {\"eu-west-1\": \"inactive\", "
+                          "\"us-east-1\": \"active\"}}");
+        one_round(&o, NULL, &h);
+        assert_class(&h, "identity", RESULT_CLASS_OK);
+        assert_class(&h, "metrics:CWAgent", RESULT_CLASS_OK);
+        assert_class(&h, "logs:/aws/ec2/app", RESULT_CLASS_OK);
+        ASSERT_EQ(h.report.heartbeat_value, 1);
+        regions = assume_role_regions();
+        ASSERT_STREQ(regions, "eu-west-1,eu-west-1,us-east-1,us-east-1");
+        assert_contains(h.report.identity.arn, "assumed-role/cw-agent/");
+        assert_contains(h.report.identity.credential_detail,
+                        "at the fallback STS region us-east-1, as the agent does: STS is "
+                        "deactivated in eu-west-1");
+        /* The cached sessions remember where they came from. */
+        harness_round(&h, &o);
+        assert_class(&h, "metrics:CWAgent", RESULT_CLASS_OK);
+        ASSERT_EQ(sim_count(sim, "sts:AssumeRole"), 4);
+        assert_contains(h.report.identity.credential_detail, "fallback STS region us-east-1");
+        harness_free(&h);
+
+        /* The fallback fails too (here: the configured endpoint serves eu-west-1 only, as a
+         * VPC endpoint would): the deactivation is the diagnosis, with the fallback's answer. */
+        reset();
+        sim_scenario(sim, "{\"region\": \"eu-west-1\", \"roles\": {\"cw-metrics\": {}, "
+                          "\"cw-agent\": {}}, \"sts_regions\": {\"eu-west-1\": \"inactive\"}}");
+        one_round(&o, NULL, &h);
+        assert_class(&h, "metrics:CWAgent", RESULT_CLASS_STS_REGION_DISABLED);
+        assert_class(&h, "logs:/aws/ec2/app", RESULT_CLASS_STS_REGION_DISABLED);
+        assert_class(&h, "identity", RESULT_CLASS_STS_REGION_DISABLED);
+        r = get(&h, "metrics:CWAgent");
+        ASSERT_STREQ(r->operation, "AssumeRole");
+        ASSERT_STREQ(r->aws_error_code, "RegionDisabledException");
+        ASSERT_EQ(r->http_status, 403);
+        ASSERT_NOT_NULL(r->request_id);
+        ASSERT_STREQ(r->endpoint, sim->aws_url);
+        assert_contains(r->aws_message, "STS is not activated in this region for "
+                                        "account:123456789012.");
+        assert_contains(r->aws_message, "The agent's fallback, STS in us-east-1 (");
+        assert_contains(r->aws_message, "failed too: signature-mismatch SignatureDoesNotMatch: ");
+        fprintf(stderr, "   %s\n   %s\n", r->message, r->remedy);
+        assert_contains(r->message, "STS is deactivated in eu-west-1 for account 123456789012");
+        assert_contains(r->remedy, "Activate STS in eu-west-1 for account 123456789012");
+        assert_contains(r->remedy, "https://sts.us-east-1.amazonaws.com");
+        ASSERT_EQ(sim_count(sim, "sts:AssumeRole"), 4);
+        ASSERT_EQ(sim_count(sim, "cloudwatch:PutMetricData"), 0);
+        ASSERT_EQ(h.report.heartbeat_value, -1);
+        harness_free(&h);
+
+        /* In the fallback region itself there is nowhere else to go: one call per role. (Real
+         * STS cannot be deactivated in us-east-1; the simulator can.) */
+        o.region = "us-east-1";
+        reset();
+        sim_scenario(sim, "{\"roles\": {\"cw-metrics\": {}, \"cw-agent\": {}}, "
+                          "\"sts_regions\": {\"us-east-1\": \"inactive\"}}");
+        one_round(&o, NULL, &h);
+        assert_class(&h, "metrics:CWAgent", RESULT_CLASS_STS_REGION_DISABLED);
+        ASSERT_EQ(sim_count(sim, "sts:AssumeRole"), 2);
+        r = get(&h, "metrics:CWAgent");
+        ASSERT_NULL(strstr(r->aws_message, "fallback"));
+        ASSERT_NULL(strstr(r->remedy, "falls back"));
+        harness_free(&h);
+}
+
 static void test_assume_role_refresh(void)
 {
         RoundOptions o = role_options();
@@ -1330,6 +1422,7 @@ int main(void)
         TEST(test_assume_role_per_section);
         TEST(test_assume_role_failures);
         TEST(test_assume_role_refresh);
+        TEST(test_assume_role_region_disabled);
         TEST(test_agent_probes);
 
         http_client_free(http);

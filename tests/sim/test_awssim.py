@@ -558,6 +558,32 @@ class AssumeRole(SimTest):
         self.assertClientError(cm, 'AccessDenied', 403, msg + ' with an explicit deny in an '
                                'identity-based policy')
 
+    def test_sts_regions(self):
+        # One simulator plays each regional STS endpoint: the credential scope says which.
+        self.sim.scenario({'region': 'eu-west-1', 'roles': {TARGET: {}},
+                           'sts_regions': {'eu-west-1': 'inactive', 'us-east-1': 'active'}})
+        with self.assertRaises(ClientError) as cm:
+            self.assume(self.client('sts', region='eu-west-1'))
+        self.assertClientError(cm, 'RegionDisabledException', 403,
+                               'STS is not activated in this region for account:%s. Your account '
+                               'administrator can activate STS in this region using the IAM '
+                               'Console.' % ACCOUNT)
+        # Not a credential-issuing call: GetCallerIdentity still answers there.
+        self.client('sts', region='eu-west-1').get_caller_identity()
+        self.assume(self.client('sts', region='us-east-1'))
+        recs = [x for x in self.sim.records() if x['action'] == 'sts:AssumeRole']
+        self.assertEqual([(r['signing_region'], r['status']) for r in recs],
+                         [('eu-west-1', 403), ('us-east-1', 200)])
+        # A region the scenario does not name is still a scope error, and other services accept
+        # only the scenario's region.
+        with self.assertRaises(ClientError) as cm:
+            self.assume(self.client('sts', region='ap-south-1'))
+        self.assertClientError(cm, 'SignatureDoesNotMatch', 403)
+        with self.assertRaises(ClientError) as cm:
+            self.put_metric(self.client('cloudwatch', region='us-east-1'))
+        self.assertClientError(cm, 'SignatureDoesNotMatch', 403)
+        self.sim.control('POST', '/scenario', {'sts_regions': {'us-east-1': 'off'}}, expect=400)
+
     def test_validation(self):
         self.sim.scenario({'roles': {TARGET: {}}})
         hdrs = {'Content-Type': 'application/x-www-form-urlencoded; charset=utf-8'}

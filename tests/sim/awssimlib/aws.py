@@ -214,7 +214,10 @@ class AwsHandler(BaseHandler):
         self.rid = str(uuid.uuid4())
         req = self.req = route(self.command, self.path, headers, body)
         sim.count(req.action)
-        region = sim.scenario['region']
+        region = [sim.scenario['region']]
+        if req.service == 'sts':
+            # One simulator stands in for every regional STS endpoint the scenario names.
+            region += list(sim.scenario['sts_regions'])
         verdict = verify(sim, req.service, self.command, self.path, headers, body, region)
         self.verdict = verdict
         self.rec = {
@@ -224,6 +227,7 @@ class AwsHandler(BaseHandler):
             'access_key_id': verdict.access_key_id, 'signature_ok': verdict.ok,
             'status': None, 'error_code': None, 'params': req.params,
             'request_id': self.rid, 'connection': self.conn_seq, 'fault': None,
+            'signing_region': verdict.region,
         }
         if req.op == 'PutMetricData' and req.service == 'monitoring' and req.error is None:
             self.rec['params'] = normalise_metric_data(req)
@@ -400,10 +404,17 @@ class AwsHandler(BaseHandler):
             raise validation("1 validation error detected: Value '%s' at 'roleArn' failed to "
                              "satisfy constraint: Member must have length greater than or "
                              "equal to 20" % arn)
-        # The caller's own permission first (deny rules on sts:AssumeRole, resource the role).
-        self.authorize(resource=arn)
         sc = self.sim.scenario
         m = ROLE_ARN_RE.fullmatch(arn)
+        # STS deactivated in the region the request was signed for (the endpoint's region), for
+        # the account whose credentials are asked for: the role's.
+        if sc['sts_regions'].get(self.verdict.region) == 'inactive':
+            raise AwsError('RegionDisabledException', 403, 'RegionDisabledException', 403,
+                           'STS is not activated in this region for account:%s. Your account '
+                           'administrator can activate STS in this region using the IAM '
+                           'Console.' % (m.group(1) if m else sc['account_id']))
+        # The caller's own permission first (deny rules on sts:AssumeRole, resource the role).
+        self.authorize(resource=arn)
         role = sc['roles'].get(m.group(2)) if m and m.group(1) == sc['account_id'] else None
         caller = self.verdict.arn
         # A missing role and a trust policy that does not name the caller get the same answer

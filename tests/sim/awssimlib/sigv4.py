@@ -55,6 +55,7 @@ class Verdict:
         self.error = None
         self.arn = None
         self.user_id = None
+        self.region = None      # the credential scope's region
 
 
 def _parse_authorization(auth):
@@ -82,7 +83,8 @@ def _parse_date(raw_headers):
 
 
 def verify(state, service, method, path, raw_headers, body, region):
-    """Verify a request; service is the signing name the routed operation needs. The verdict
+    """Verify a request; service is the signing name the routed operation needs, region the
+    region (or a list of the regions) the credential scope may name. The verdict
     carries the first error in AWS's order; the signature itself is still checked whenever the
     key is known, so that records say whether it was right (signature_ok)."""
     v = Verdict()
@@ -146,8 +148,9 @@ def verify(state, service, method, path, raw_headers, body, region):
             "keyid/date/region/service/term, got '%s'" % cred)
         return v
     akid, sdate, sregion, sservice, term = parts
+    v.region = sregion
     msg = ''
-    if sregion != region:
+    if sregion not in ([region] if isinstance(region, str) else region):
         msg += "Credential should be scoped to a valid region, not '%s'. " % sregion
     if sservice != service:
         msg += "Credential should be scoped to correct service: '%s'. " % service

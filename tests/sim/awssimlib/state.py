@@ -16,6 +16,7 @@ IMDS_MODES = ('ok', 'no-role', 'token-refused', 'token-blackhole', 'creds-error'
               'disabled')
 POLICY_TYPES = ('identity-based', 'service-control', 'resource-control', 'permissions-boundary',
                 'session', 'resource-based', 'vpc-endpoint')
+STS_REGION_STATES = ('active', 'inactive')
 FAULT_TYPES = ('status', 'delay', 'hang', 'close', 'garbage', 'truncate', 'oversize',
                'expired-token', 'invalid-token', 'drip', 'html')
 
@@ -33,6 +34,7 @@ DEFAULT_SCENARIO = {
     'deny': [],
     'faults': [],
     'roles': {},
+    'sts_regions': {},
 }
 
 KEY_DEFAULTS = {'secret': None, 'token': None, 'expired': False, 'arn': None}
@@ -80,7 +82,7 @@ def merge(base, patch, path=''):
     Inside the `keys` and `log_groups` maps a null value removes the entry."""
     out = dict(base)
     for k, v in patch.items():
-        if v is None and path in ('keys', 'log_groups', 'roles'):
+        if v is None and path in ('keys', 'log_groups', 'roles', 'sts_regions'):
             out.pop(k, None)
         elif isinstance(v, dict) and isinstance(out.get(k), dict):
             out[k] = merge(out[k], v, (path + '.' + k) if path else k)
@@ -161,6 +163,10 @@ def normalise(sc):
                    'roles.%s.%s must be null or up to 64 of [A-Za-z0-9+/=_.-]' % (name, k))
         roles[name] = ro
     sc['roles'] = roles
+    _check(isinstance(sc['sts_regions'], dict) and all(
+        isinstance(k, str) and re.fullmatch(r'[a-z0-9-]{1,32}', k) and v in STS_REGION_STATES
+        for k, v in sc['sts_regions'].items()),
+        'sts_regions must map region names to one of %s' % ', '.join(STS_REGION_STATES))
     _check(isinstance(sc['deny'], list), 'deny must be a list')
     rules = []
     for i, r in enumerate(sc['deny']):
