@@ -77,6 +77,32 @@ void aws_call_debug_done(AwsCallDebug *d)
         *d = (AwsCallDebug) {};
 }
 
+static int strdup_ptr(const char *s, char **ret)
+{
+        if (!s) {
+                *ret = NULL;
+                return 0;
+        }
+        *ret = strdup(s);
+        return *ret ? 0 : -ENOMEM;
+}
+
+int aws_call_debug_copy(const AwsCallDebug *d, AwsCallDebug *ret)
+{
+        _cleanup_(aws_call_debug_done) AwsCallDebug c = { .status = d->status };
+
+        if (strdup_ptr(d->method, &c.method) < 0 || strdup_ptr(d->url, &c.url) < 0 ||
+            strdup_ptr(d->signed_headers, &c.signed_headers) < 0 ||
+            strdup_ptr(d->canonical_request, &c.canonical_request) < 0 ||
+            strdup_ptr(d->string_to_sign, &c.string_to_sign) < 0)
+                return -ENOMEM;
+        if (d->response_headers && strv_copy(d->response_headers, &c.response_headers) < 0)
+                return -ENOMEM;
+        *ret = c;
+        c = (AwsCallDebug) {};
+        return 0;
+}
+
 static AwsCall *aws_call_free(AwsCall *c)
 {
         if (!c)

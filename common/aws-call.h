@@ -71,6 +71,15 @@ typedef struct AwsCallOutcome {
 void aws_call_debug_done(AwsCallDebug *d);
 
 /**
+ * aws_call_debug_copy() - a deep copy of @d.
+ * @d: the record.
+ * @ret: the copy (aws_call_debug_done()); untouched on failure.
+ *
+ * Return: 0 or -ENOMEM.
+ */
+int aws_call_debug_copy(const AwsCallDebug *d, AwsCallDebug *ret);
+
+/**
  * aws_call_outcome_done() - free what @o owns and reset it (idempotent).
  */
 void aws_call_outcome_done(AwsCallOutcome *o);

@@ -42,6 +42,8 @@ struct RoundRole {
          * the partition's fallback region, at @fallback_endpoint. */
         const char *fallback_region;
         char *fallback_endpoint;
+        AwsCallDebug *debug;            /* with debug on: this round's AssumeRole calls */
+        size_t n_debug;
 };
 
 static RoundRole *role_find(Round *rd, const char *arn)
@@ -84,6 +86,9 @@ void round_roles_free(Round *rd)
                 free(rr->message);
                 free(rr->request_id);
                 free(rr->fallback_endpoint);
+                for (size_t j = 0; j < rr->n_debug; j++)
+                        aws_call_debug_done(&rr->debug[j]);
+                free(rr->debug);
                 access_denied_done(&rr->denied);
         }
         rd->roles = mfree(rd->roles);
@@ -183,6 +188,15 @@ static void on_assume_role(AwsCall *call, AwsCallOutcome *o, void *userdata)
 
         rr->call = NULL;
         rr->done = true;
+        if (rd->debug) {
+                AwsCallDebug *d = reallocarray(rr->debug, rr->n_debug + 1, sizeof(AwsCallDebug));
+
+                if (d) {
+                        rr->debug = d;
+                        rr->debug[rr->n_debug++] = o->debug;
+                        o->debug = (AwsCallDebug) {};
+                }
+        }
         if (rr->fallback_region && a->class != RESULT_CLASS_OK) {
                 role_note_fallback_failure(rr, o);
                 goto finish;
@@ -355,6 +369,20 @@ bool round_role_block(ProbeRun *run)
         if (!arn)
                 return false;
         rr = role_find(rd, arn);
+        /* --debug: the AssumeRole calls this round made for the role come first in the records
+         * of every probe that needed it (none when the session was cached). */
+        if (rd->debug && rr && rr->n_debug > 0 && res->n_debug == 0) {
+                AwsCallDebug *d = calloc(rr->n_debug, sizeof(AwsCallDebug));
+                size_t n = 0;
+
+                while (d && n < rr->n_debug && aws_call_debug_copy(&rr->debug[n], &d[n]) >= 0)
+                        n++;
+                if (d && n > 0) {
+                        res->debug = d;
+                        res->n_debug = n;
+                } else
+                        free(d);
+        }
         if (rr && rr->creds)
                 return false;
 

@@ -1301,6 +1301,7 @@ static void test_assume_role_region_disabled(void)
          * assumed again at us-east-1 (signed for it, at the configured endpoint), and works. */
         o.region = "eu-west-1";
         o.role_arns[PROBE_SERVICE_LOGS] = ROLE_ARN("cw-metrics");
+        o.debug = true;
         reset();
         sim_scenario(sim, "{\"region\": \"eu-west-1\", \"roles\": {\"cw-metrics\": {}, "
                           "\"cw-agent\": {}}, \"sts_regions\": {\"eu-west-1\": \"inactive\", "
@@ -1316,11 +1317,25 @@ static void test_assume_role_region_disabled(void)
         assert_contains(h.report.identity.credential_detail,
                         "at the fallback STS region us-east-1, as the agent does: STS is "
                         "deactivated in eu-west-1");
-        /* The cached sessions remember where they came from. */
+        /* --debug: the role's AssumeRole calls come first in each probe that needed it. */
+        for (size_t i = 0; i < 2; i++) {
+                r = get(&h, i == 0 ? "metrics:CWAgent" : "logs:/aws/ec2/app");
+                ASSERT_TRUE(r->n_debug >= 3);
+                assert_contains(r->debug[0].string_to_sign, "/eu-west-1/sts/aws4_request");
+                ASSERT_EQ(r->debug[0].status, 403);
+                assert_contains(r->debug[1].string_to_sign, "/us-east-1/sts/aws4_request");
+                ASSERT_EQ(r->debug[1].status, 200);
+                assert_contains(r->debug[1].canonical_request, "x-amz-security-token:<redacted>");
+                ASSERT_NULL(strstr(r->debug[2].string_to_sign, "/sts/"));
+        }
+        /* The cached sessions remember where they came from; no AssumeRole in the records. */
         harness_round(&h, &o);
         assert_class(&h, "metrics:CWAgent", RESULT_CLASS_OK);
         ASSERT_EQ(sim_count(sim, "sts:AssumeRole"), 4);
         assert_contains(h.report.identity.credential_detail, "fallback STS region us-east-1");
+        r = get(&h, "metrics:CWAgent");
+        ASSERT_TRUE(r->n_debug >= 1);
+        assert_contains(r->debug[0].string_to_sign, "/eu-west-1/monitoring/aws4_request");
         harness_free(&h);
 
         /* The fallback fails too (here: the configured endpoint serves eu-west-1 only, as a
@@ -1349,6 +1364,10 @@ static void test_assume_role_region_disabled(void)
         ASSERT_EQ(sim_count(sim, "sts:AssumeRole"), 4);
         ASSERT_EQ(sim_count(sim, "cloudwatch:PutMetricData"), 0);
         ASSERT_EQ(h.report.heartbeat_value, -1);
+        ASSERT_EQ(r->n_debug, 2u);
+        ASSERT_EQ(r->debug[0].status, 403);
+        ASSERT_EQ(r->debug[1].status, 403);
+        assert_contains(r->debug[1].string_to_sign, "/us-east-1/sts/aws4_request");
         harness_free(&h);
 
         /* In the fallback region itself there is nowhere else to go: one call per role. (Real

@@ -292,11 +292,11 @@ class DaemonCase(unittest.TestCase):
 
     # -- configuration --------------------------------------------------------------------------
     def config_text(self, interval='300ms', heartbeat='600ms', timeout='1s', imds_timeout='250ms',
-                    endpoints=None, extra='', role_arn=None):
+                    endpoints=None, extra='', role_arn=None, region='us-east-1'):
         i = sim.info
         eps = {'monitoring': i['aws_url'], 'logs': i['aws_url'], 'sts': i['aws_url']}
         eps.update(endpoints or {})
-        return f"""region: us-east-1
+        return f"""region: {region}
 interval: {interval}
 timeout: {timeout}
 endpoints:
@@ -600,6 +600,49 @@ class FaultMatrix(DaemonCase):
         used = {r['access_key_id'] for r in sim.requests('cloudwatch:*') + sim.requests('logs:*')}
         self.assertFalse(base & used, (base, used))
         self.assertEqual(st['identity']['role_arn'], role)
+
+    def test_sts_region_disabled(self):
+        # The role's account deactivates STS in the host's region (eu-west-1) while 2 s
+        # sessions run: at the next renewal the role is assumed at us-east-1 instead, as the
+        # agent does, and everything stays green (the identity says where the session came
+        # from). Then us-east-1 refuses too (the simulator can deactivate it; AWS cannot): every
+        # probe that runs as the role is sts-region-disabled, nothing is sent with the base key.
+        # Reactivated: a new session at the regional endpoint.
+        role = 'arn:aws:iam::123456789012:role/cw-row'
+        active = {'eu-west-1': 'active', 'us-east-1': 'active'}
+        sim.control('/scenario', {'region': 'eu-west-1', 'roles': {'cw-row': {'session_ttl': 2}},
+                                  'sts_regions': active})
+        d = self.start(role_arn=role, region='eu-west-1')
+        self.settle()
+        before = d.footprint()
+        wd = d.count('WATCHDOG=1')
+        sim.control('/scenario', {'sts_regions': {'eu-west-1': 'inactive'}})
+        st = self.wait_status(lambda s: 'fallback STS region us-east-1' in
+                              (s['identity']['credential_detail'] or '') and recovered(s),
+                              what='sessions from us-east-1')
+        self.assertIn('STS is deactivated in eu-west-1', st['identity']['credential_detail'])
+        regions = {r['signing_region'] for r in sim.requests('sts:AssumeRole')}
+        self.assertEqual(regions, {'eu-west-1', 'us-east-1'})
+        sim.control('/clear')
+        want = {IDENTITY: 'sts-region-disabled', METRICS: 'sts-region-disabled',
+                LOGS: 'sts-region-disabled'}
+        sim.control('/scenario', {'sts_regions': {'us-east-1': 'inactive'}})
+        st = self.expect(want)
+        for p in SIGNED:
+            pr = probes(st)[p]
+            self.assertEqual((pr['operation'], pr['aws_error_code']),
+                             ('AssumeRole', 'RegionDisabledException'), pr)
+            self.assertIn('Activate STS in eu-west-1 for account 123456789012', pr['remedy'])
+            self.assertIn("The agent's fallback, STS in us-east-1", pr['message'])
+        used = {r['access_key_id'] for r in sim.requests('cloudwatch:*') + sim.requests('logs:*')}
+        base = {r['access_key_id'] for r in sim.requests('sts:AssumeRole')}
+        self.assertFalse(base & used, (base, used))
+        self.watchdog_after(wd, 'during the fault')
+        wd = d.count('WATCHDOG=1')
+        st = self.recover(self.scenario({'sts_regions': active}), all_within=6)
+        self.assertNotIn('fallback', st['identity']['credential_detail'])
+        self.assert_flat(before, self.footprint_settled())
+        self.finish(wd)
 
     def test_credentials_expire_while_imds_down(self):
         # IMDS goes away with credentials that have a few seconds left: they are used until
