@@ -13,9 +13,11 @@ import json
 import os
 import re
 import shutil
+import socket
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 import urllib.request
 import xml.etree.ElementTree as ET
@@ -118,6 +120,56 @@ def valgrind_assert_clean(log_dir, returncode=None):
             'valgrind: %d report(s), exit status %s\n' % (
                 sum(len(r) for r in reports.values()), returncode) +
             '\n'.join(f'--- pid {pid}\n' + '\n'.join(r) for pid, r in reports.items()))
+
+
+class NotifySocket:
+    """systemd's end of NOTIFY_SOCKET for a daemon under test: a datagram socket at @path,
+    read all the time by a thread, as systemd does (sd_notify() blocks once the datagram queue,
+    net.unix.max_dgram_qlen, is full). messages() is every line received so far, in order."""
+
+    def __init__(self, path):
+        self.path = path
+        if os.path.exists(path):
+            os.unlink(path)
+        self.sock = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+        self.sock.bind(path)
+        self.sock.settimeout(0.1)
+        self.lines = []
+        self.lock = threading.Lock()
+        self.reading = True
+        self.reader = threading.Thread(target=self._read_loop, daemon=True)
+        self.reader.start()
+
+    def _take(self, data):
+        with self.lock:
+            self.lines.extend(m for m in data.decode().split('\n') if m)
+
+    def _read_loop(self):
+        while self.reading:
+            try:
+                self._take(self.sock.recv(4096))
+            except socket.timeout:
+                continue
+            except OSError:
+                return
+
+    def messages(self):
+        with self.lock:
+            return list(self.lines)
+
+    def close(self):
+        """Stop reading and take what is still queued. Call it once the sender has exited:
+        every datagram it sent is queued by then (sendmsg() enqueues it), so none is lost to
+        the reader thread's pace."""
+        self.reading = False
+        self.reader.join()
+        self.sock.setblocking(False)
+        while True:
+            try:
+                self._take(self.sock.recv(4096))
+            except OSError:       # BlockingIOError included: the queue is empty
+                break
+        self.sock.close()
 
 
 class Simulator:

@@ -17,16 +17,14 @@ sys.dont_write_bytecode = True
 import json  # noqa: E402
 import os  # noqa: E402
 import signal  # noqa: E402
-import socket  # noqa: E402
 import subprocess  # noqa: E402
 import tempfile  # noqa: E402
-import threading  # noqa: E402
 import time  # noqa: E402
 import unittest  # noqa: E402
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from simharness import (Simulator, scaled, scaled_duration, valgrind_assert_clean,  # noqa: E402
-                        valgrind_prefix)
+from simharness import (NotifySocket, Simulator, scaled, scaled_duration,  # noqa: E402
+                        valgrind_assert_clean, valgrind_prefix)
 
 DAEMON = os.environ.get('CWGUARD_DAEMON', '')
 SIM = os.environ.get('CWGUARD_SIM', '')
@@ -63,21 +61,9 @@ class Daemon:
 
     def __init__(self, config, status, env_extra=None):
         self.dir = os.path.dirname(config)
-        self.sock_path = os.path.join(self.dir, 'notify.sock')
-        if os.path.exists(self.sock_path):
-            os.unlink(self.sock_path)
-        self.sock = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
-        self.sock.bind(self.sock_path)
-        self.sock.settimeout(0.1)
-        self.messages = []
-        self.lock = threading.Lock()
-        # Like systemd, read the socket all the time: sd_notify() blocks once the datagram
-        # queue (net.unix.max_dgram_qlen, often 10) is full.
-        self.reading = True
-        self.reader = threading.Thread(target=self.read_loop, daemon=True)
-        self.reader.start()
+        self.notify = NotifySocket(os.path.join(self.dir, 'notify.sock'))
         env = {k: v for k, v in os.environ.items() if not k.startswith('AWS_')}
-        env.update({'NOTIFY_SOCKET': self.sock_path, 'WATCHDOG_USEC': '2000000'})
+        env.update({'NOTIFY_SOCKET': self.notify.path, 'WATCHDOG_USEC': '2000000'})
         env.update(env_extra or {})
         self.stderr = open(os.path.join(self.dir, 'cwguardd.stderr'), 'w+')
         self.vg_dir = os.path.join(self.dir, 'valgrind')
@@ -87,32 +73,8 @@ class Daemon:
         env_pid = self.proc.pid
         self.pid = env_pid
 
-    def read_loop(self):
-        while self.reading:
-            try:
-                data = self.sock.recv(4096)
-            except socket.timeout:
-                continue
-            except OSError:
-                return
-            with self.lock:
-                self.messages.extend(data.decode().split('\n'))
-
-    def drain(self):
-        # Once the process has exited, everything it sent is queued on the socket (a datagram
-        # is enqueued by sendmsg() itself): read what the reader thread had not got to yet.
-        self.sock.setblocking(False)
-        while True:
-            try:
-                data = self.sock.recv(4096)
-            except (BlockingIOError, OSError):
-                return
-            with self.lock:
-                self.messages.extend(data.decode().split('\n'))
-
     def poll(self):
-        with self.lock:
-            return list(self.messages)
+        return self.notify.messages()
 
     def wait_message(self, prefix, timeout=10, after=0):
         return wait_for(lambda: next((m for m in self.poll()[after:] if m.startswith(prefix)),
@@ -122,11 +84,7 @@ class Daemon:
         if self.proc.poll() is None:
             self.proc.send_signal(signal.SIGTERM)
         rc = self.proc.wait(scaled(10))
-        time.sleep(0.2)
-        self.reading = False
-        self.reader.join()
-        self.drain()
-        self.sock.close()
+        self.notify.close()
         self.stderr.seek(0)
         err = self.stderr.read()
         self.stderr.close()

@@ -36,7 +36,7 @@ from urllib.parse import urlsplit  # noqa: E402
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import simharness  # noqa: E402
-from simharness import Simulator  # noqa: E402
+from simharness import NotifySocket, Simulator  # noqa: E402
 
 DAEMON = os.environ.get('CWGUARD_DAEMON', '')
 CTL = os.environ.get('CWGUARD_CTL', '')
@@ -138,20 +138,9 @@ class Daemon:
     def __init__(self, workdir, config, status, env_extra=None, wrap=(), preexec=None,
                  watchdog_usec=1000000):
         self.dir = workdir
-        self.sock_path = os.path.join(workdir, 'notify.sock')
-        if os.path.exists(self.sock_path):
-            os.unlink(self.sock_path)
-        self.sock = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
-        self.sock.bind(self.sock_path)
-        self.sock.settimeout(0.1)
-        self.messages = []
-        self.lock = threading.Lock()
-        # Read all the time, like systemd: sd_notify() blocks once the datagram queue is full.
-        self.reading = True
-        self.reader = threading.Thread(target=self.read_loop, daemon=True)
-        self.reader.start()
+        self.notify = NotifySocket(os.path.join(workdir, 'notify.sock'))
         env = {k: v for k, v in os.environ.items() if not k.startswith('AWS_')}
-        env.update({'NOTIFY_SOCKET': self.sock_path, 'WATCHDOG_USEC': str(watchdog_usec)})
+        env.update({'NOTIFY_SOCKET': self.notify.path, 'WATCHDOG_USEC': str(watchdog_usec)})
         env.update(env_extra or {})
         self.stderr_path = os.path.join(workdir, 'cwguardd.stderr')
         self.stderr = open(self.stderr_path, 'w+')
@@ -162,31 +151,8 @@ class Daemon:
         self.pid = self.proc.pid
         self.status_path = status
 
-    def read_loop(self):
-        while self.reading:
-            try:
-                data = self.sock.recv(4096)
-            except socket.timeout:
-                continue
-            except OSError:
-                return
-            with self.lock:
-                self.messages.extend(m for m in data.decode().split('\n') if m)
-
-    def drain(self):
-        # After exit every datagram sent is already queued: read the rest without waiting.
-        self.sock.setblocking(False)
-        while True:
-            try:
-                data = self.sock.recv(4096)
-            except (BlockingIOError, OSError):
-                return
-            with self.lock:
-                self.messages.extend(m for m in data.decode().split('\n') if m)
-
     def poll(self):
-        with self.lock:
-            return list(self.messages)
+        return self.notify.messages()
 
     def count(self, prefix):
         return sum(1 for m in self.poll() if m.startswith(prefix))
@@ -224,10 +190,7 @@ class Daemon:
         except subprocess.TimeoutExpired:
             self.proc.kill()
             rc = self.proc.wait()
-        self.reading = False
-        self.reader.join()
-        self.drain()
-        self.sock.close()
+        self.notify.close()
         self.stderr.close()
         return rc
 
@@ -950,7 +913,7 @@ class FaultMatrix(DaemonCase):
         inflight = [r for r in sim.requests('sts:GetCallerIdentity')
                     if r['fault'] == 'delay' and r['time'] < t < r['time'] + 0.5]
         self.assertEqual(len(inflight), 1, 'no GetCallerIdentity in flight at the restart')
-        st = self.expect({IDENTITY: 'connect-failed', IMDS: 'imds-unreachable'}, timeout=10)
+        self.expect({IDENTITY: 'connect-failed', IMDS: 'imds-unreachable'}, timeout=10)
         self.watchdog_after(wd, 'during the fault')
         wd = d.count('WATCHDOG=1')
         self.recover(lambda: None)
@@ -1205,7 +1168,7 @@ class SecretsNeverLeak(DaemonCase):
                 'secret_prefix': ROLE_SECRET_MARK, 'token_prefix': ROLE_TOKEN_MARK,
                 'session_ttl': 3}}})
         d = self.start(env_extra=env, role_arn=LEAK_ROLE_ARN if role else None)
-        st = self.settle(rounds=2)
+        self.settle(rounds=2)
         if not env_creds:
             c = imds_credentials(sim.info)
             self.assertTrue(c['SecretAccessKey'].startswith(SECRET_MARK))
