@@ -103,6 +103,18 @@ int aws_call_debug_copy(const AwsCallDebug *d, AwsCallDebug *ret)
         return 0;
 }
 
+int aws_call_debug_append(AwsCallDebug **v, size_t *n, AwsCallDebug *d)
+{
+        AwsCallDebug *t = reallocarray(*v, *n + 1, sizeof(AwsCallDebug));
+
+        if (!t)
+                return -ENOMEM;
+        *v = t;
+        t[(*n)++] = *d;
+        *d = (AwsCallDebug) {};
+        return 0;
+}
+
 static AwsCall *aws_call_free(AwsCall *c)
 {
         if (!c)

@@ -80,6 +80,16 @@ void aws_call_debug_done(AwsCallDebug *d);
 int aws_call_debug_copy(const AwsCallDebug *d, AwsCallDebug *ret);
 
 /**
+ * aws_call_debug_append() - move @d to the end of the vector @v of @n records.
+ * @v: the vector (realloc'ed).
+ * @n: its length.
+ * @d: the record; reset once moved, left as it is on failure.
+ *
+ * Return: 0 or -ENOMEM.
+ */
+int aws_call_debug_append(AwsCallDebug **v, size_t *n, AwsCallDebug *d);
+
+/**
  * aws_call_outcome_done() - free what @o owns and reset it (idempotent).
  */
 void aws_call_outcome_done(AwsCallOutcome *o);

@@ -188,15 +188,8 @@ static void on_assume_role(AwsCall *call, AwsCallOutcome *o, void *userdata)
 
         rr->call = NULL;
         rr->done = true;
-        if (rd->debug) {
-                AwsCallDebug *d = reallocarray(rr->debug, rr->n_debug + 1, sizeof(AwsCallDebug));
-
-                if (d) {
-                        rr->debug = d;
-                        rr->debug[rr->n_debug++] = o->debug;
-                        o->debug = (AwsCallDebug) {};
-                }
-        }
+        if (rd->debug)
+                (void) aws_call_debug_append(&rr->debug, &rr->n_debug, &o->debug);
         if (rr->fallback_region && a->class != RESULT_CLASS_OK) {
                 role_note_fallback_failure(rr, o);
                 goto finish;

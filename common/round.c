@@ -107,15 +107,8 @@ void round_result_from_outcome(Round *rd, ProbeResult *res, AwsCallOutcome *o, c
                 o->fresh = (AwsCallConnection) {};
         }
 
-        if (rd->debug) {
-                AwsCallDebug *d = reallocarray(res->debug, res->n_debug + 1, sizeof(AwsCallDebug));
-
-                if (d) {
-                        res->debug = d;
-                        res->debug[res->n_debug++] = o->debug;
-                        o->debug = (AwsCallDebug) {};
-                }
-        }
+        if (rd->debug)
+                (void) aws_call_debug_append(&res->debug, &res->n_debug, &o->debug);
 }
 
 static int on_finish(sd_event_source *s, void *userdata)
