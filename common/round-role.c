@@ -28,7 +28,6 @@ struct RoundRole {
         Round *round;
         char *arn;
         AwsCall *call;
-        bool done;
         AwsCredentials *creds;          /* this round's copy of the session; NULL: none */
         char *assumed_arn;
         /* Why there is no session: STS's answer, as a probe result would hold it. */
@@ -105,15 +104,15 @@ static void role_apply_identity(Round *rd, RoundRole *rr)
 
         if (!streq_ptr(rd->role_arns[PROBE_SERVICE_STS], rr->arn) || !rr->creds)
                 return;
-        if (asprintf(&detail, "role %s assumed with %s credentials (%s)%s%s%s%s%s", rr->arn,
+        if (asprintf(&detail, "role %s assumed with %s credentials (%s)", rr->arn,
                      strna(credential_source_to_string(rd->credentials->source)),
-                     strna(rd->credentials->source_detail),
-                     rr->fallback_region ? " at the fallback STS region " : "",
-                     strempty(rr->fallback_region),
-                     rr->fallback_region ? ", as the agent does: STS is deactivated in " : "",
-                     rr->fallback_region ? strna(rd->region) : "",
-                     rr->fallback_region ? " for the role's account" : "") < 0)
+                     strna(rd->credentials->source_detail)) < 0)
                 detail = NULL;
+        else if (rr->fallback_region &&
+                 strextend_printf(&detail, " at the fallback STS region %s, as the agent does: "
+                                  "STS is deactivated in %s for the role's account",
+                                  rr->fallback_region, strna(rd->region)) < 0)
+                detail = mfree(detail);
         id->credential_source = CREDENTIAL_SOURCE_ASSUME_ROLE;
         free_and_replace(id->credential_detail, detail);
         (void) free_and_strdup(&id->access_key_id, rr->creds->access_key_id);
@@ -187,7 +186,6 @@ static void on_assume_role(AwsCall *call, AwsCallOutcome *o, void *userdata)
         AwsResult *a = &o->result;
 
         rr->call = NULL;
-        rr->done = true;
         if (rd->debug)
                 (void) aws_call_debug_append(&rr->debug, &rr->n_debug, &o->debug);
         if (rr->fallback_region && a->class != RESULT_CLASS_OK) {
@@ -232,8 +230,7 @@ static void on_assume_role(AwsCall *call, AwsCallOutcome *o, void *userdata)
                 }
         } else if (a->class == RESULT_CLASS_STS_REGION_DISABLED) {
                 /* Started before this call is counted done: the round cannot finish between. */
-                if (role_start_fallback(rr) >= 0)
-                        rr->done = false;
+                (void) role_start_fallback(rr);
         }
 
 finish:
@@ -325,13 +322,11 @@ int round_roles_start(Round *rd)
                 c = role_sessions_get(p->role_sessions, rr->arn, rd->credentials,
                                       now_usec(CLOCK_REALTIME), &assumed, &rr->fallback_region);
                 if (c) {
-                        rr->done = true;
                         role_set_session(rr, c, assumed);
                         continue;
                 }
                 r = role_start_call(rr);
                 if (r < 0) {
-                        rr->done = true;
                         rr->class = RESULT_CLASS_INVALID_REQUEST;
                         (void) free_and_strdup(&rr->message,
                                                r == -ENOMEM ? "out of memory" :
